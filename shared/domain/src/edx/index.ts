@@ -1,0 +1,2 @@
+// Filled in by the edx module; see README in this folder.
+export {};
