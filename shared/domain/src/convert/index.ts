@@ -1,2 +1,3 @@
-// Filled in by the convert module; see README in this folder.
-export {};
+// edX -> xAPI conversion, two compatibility profiles.
+export * from './openedx/index.js';
+export * from './ralph/index.js';
