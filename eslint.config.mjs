@@ -18,7 +18,10 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['@lrstream/*/src/*', '@lrstream/*/dist/*'], message: 'Import a package by its name only.' },
+            {
+              group: ['@lrstream/*/src/*', '@lrstream/*/dist/*'],
+              message: 'Import a package by its name only.',
+            },
           ],
         },
       ],
@@ -37,7 +40,10 @@ export default tseslint.config(
             { name: '@kafkajs/confluent-schema-registry', message: 'Use @lrstream/kafka.' },
           ],
           patterns: [
-            { group: ['@lrstream/*/src/*', '@lrstream/*/dist/*'], message: 'Import a package by its name only.' },
+            {
+              group: ['@lrstream/*/src/*', '@lrstream/*/dist/*'],
+              message: 'Import a package by its name only.',
+            },
           ],
         },
       ],

@@ -16,7 +16,9 @@ function walk(dir, out) {
 
 /** Unit tests live in any `test/` folder of a package; integration tests under the top-level test/. */
 export function findTests(root, kind) {
-  const all = walk(root, []).map((p) => relative(root, p)).sort();
+  const all = walk(root, [])
+    .map((p) => relative(root, p))
+    .sort();
   const isIntegration = (p) => p.startsWith('test/integration/') || p.startsWith('test/e2e/');
   return all.filter((p) => (kind === 'integration' ? isIntegration(p) : !isIntegration(p)));
 }

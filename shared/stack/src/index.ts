@@ -1,1 +1,3 @@
-export {};
+export * from './config.js';
+export * from './stack.js';
+export type { Say } from './fetch.js';
