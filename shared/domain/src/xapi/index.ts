@@ -1,2 +1,25 @@
-// Filled in by the xapi module; see README in this folder.
-export {};
+// xAPI 1.0.3: statement validation and profile conformance. Names carry the `Xapi` prefix so they
+// cannot clash with the edx and convert modules in the package's flat export.
+export { XAPI_ISSUE } from './codes.js';
+export type { XapiIssueCode } from './codes.js';
+export {
+  isXapiDuration,
+  isXapiIri,
+  isXapiLanguageTag,
+  isXapiMailto,
+  isXapiMediaType,
+  isXapiSha1Hex,
+  isXapiSha2Hex,
+  isXapiTimestamp,
+  isXapiUuid,
+  isXapiVersion,
+} from './formats.js';
+export {
+  XAPI_INTERACTION_COMPONENTS,
+  XAPI_VOIDED_VERB,
+  isValidXapiStatement,
+  isXapiBatchValid,
+  validateXapiStatement,
+  validateXapiStatements,
+} from './validate.js';
+export type { XapiStatementResult } from './validate.js';
