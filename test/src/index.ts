@@ -1,1 +1,2 @@
-export {};
+export * from './stack-provider.js';
+export * from './wait.js';

@@ -1,1 +1,3 @@
 export * from './client.js';
+export * from './registry.js';
+export * from './topics.js';
