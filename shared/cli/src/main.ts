@@ -1,9 +1,11 @@
 // The `lrstream` command line: one entry point, one module per command.
+import { demoCommand } from './commands/demo.js';
 import { stackCommand } from './commands/stack.js';
 
 const HELP = `Usage: lrstream <command> [options]
 
 Commands:
+  demo [--once]                   the main job on the embedded local stack
   stack up|down|status|env|logs   the local infrastructure (Kafka, registry, Elasticsearch, Prometheus)
 
 Run "lrstream <command> --help" for a command's options.
@@ -12,6 +14,7 @@ Run "lrstream <command> --help" for a command's options.
 type Command = (args: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, Command> = {
+  demo: demoCommand,
   stack: stackCommand,
 };
 

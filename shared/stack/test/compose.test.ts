@@ -1,0 +1,48 @@
+// docker-compose.yml cannot be run here (no Docker engine); this keeps it consistent with the local
+// stack instead: same versions, same host ports, same registry rule.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { loadStackConfig, VERSIONS } from '../src/config.js';
+
+interface ComposeService {
+  image: string;
+  ports?: string[];
+  environment?: Record<string, string>;
+}
+
+const compose = parse(readFileSync(new URL('../../../docker-compose.yml', import.meta.url), 'utf8')) as {
+  services: Record<string, ComposeService>;
+};
+const config = loadStackConfig({});
+
+function service(name: string): ComposeService {
+  const s = compose.services[name];
+  assert.ok(s, `docker-compose.yml has a "${name}" service`);
+  return s;
+}
+
+const hostPort = (s: ComposeService) => Number(s.ports?.[0]?.split(':')[1]);
+
+test('compose images use the local stack versions', () => {
+  assert.equal(service('kafka').image, `apache/kafka:${VERSIONS.kafka}`);
+  assert.equal(service('registry').image, `apicurio/apicurio-registry:${VERSIONS.apicurio}`);
+  assert.match(
+    service('elasticsearch').image,
+    new RegExp(`:${VERSIONS.elasticsearch.replace(/\./g, '\\.')}$`),
+  );
+  assert.match(service('prometheus').image, /^prom\/prometheus:/);
+  assert.match(service('grafana').image, /^grafana\/grafana:/);
+});
+
+test('compose publishes the same host ports as the local stack', () => {
+  assert.equal(hostPort(service('kafka')), config.ports.kafka);
+  assert.equal(hostPort(service('registry')), config.ports.registry);
+  assert.equal(hostPort(service('elasticsearch')), config.ports.elasticsearch);
+  assert.equal(hostPort(service('prometheus')), config.ports.prometheus);
+});
+
+test('compose starts the registry with the BACKWARD global rule', () => {
+  assert.equal(service('registry').environment?.APICURIO_RULES_GLOBAL_COMPATIBILITY, 'BACKWARD');
+});
