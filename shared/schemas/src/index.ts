@@ -1,1 +1,3 @@
-export {};
+export * from './avro.js';
+export * from './topics.js';
+export * from './types.generated.js';
