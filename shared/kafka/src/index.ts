@@ -1,3 +1,6 @@
 export * from './client.js';
+export * from './metrics.js';
 export * from './registry.js';
+export * from './stage.js';
 export * from './topics.js';
+export * from './producer.js';

@@ -1,0 +1,67 @@
+// Metrics every pipeline stage exposes, named lrstream_<stage>_<what>_<unit>.
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+export interface StageMetrics {
+  consumed: Counter<string>;
+  produced: Counter<'topic'>;
+  deadLettered: Counter<'code'>;
+  filtered: Counter<'rule'>;
+  retries: Counter<'code'>;
+  processingSeconds: Histogram<string>;
+  batchSize: Histogram<string>;
+  lag: Gauge<'topic' | 'partition'>;
+}
+
+export function createStageMetrics(stage: string, registry: Registry): StageMetrics {
+  const p = `lrstream_${stage}`;
+  const registers = [registry];
+  return {
+    consumed: new Counter({
+      name: `${p}_events_consumed_total`,
+      help: 'Input records read from Kafka.',
+      registers,
+    }),
+    produced: new Counter({
+      name: `${p}_events_produced_total`,
+      help: 'Records written (acknowledged by Kafka or the sink), by destination.',
+      labelNames: ['topic'],
+      registers,
+    }),
+    deadLettered: new Counter({
+      name: `${p}_events_dead_lettered_total`,
+      help: 'Input records sent to the dead-letter topic, by error code.',
+      labelNames: ['code'],
+      registers,
+    }),
+    filtered: new Counter({
+      name: `${p}_events_filtered_total`,
+      help: 'Input records deliberately not passed on, by rule.',
+      labelNames: ['rule'],
+      registers,
+    }),
+    retries: new Counter({
+      name: `${p}_retries_total`,
+      help: 'Batches retried after a retryable failure, by error code.',
+      labelNames: ['code'],
+      registers,
+    }),
+    processingSeconds: new Histogram({
+      name: `${p}_batch_processing_seconds`,
+      help: 'Time to process one batch, from fetch to committed offsets.',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    batchSize: new Histogram({
+      name: `${p}_batch_size_events`,
+      help: 'Records per batch.',
+      buckets: [1, 5, 10, 50, 100, 250, 500, 1000, 5000],
+      registers,
+    }),
+    lag: new Gauge({
+      name: `${p}_consumer_lag_messages`,
+      help: 'High watermark minus the last processed offset, per partition.',
+      labelNames: ['topic', 'partition'],
+      registers,
+    }),
+  };
+}
