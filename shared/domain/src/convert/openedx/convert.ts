@@ -1,0 +1,367 @@
+// edX event -> xAPI statements, `openedx` profile: the mapping of Open edX
+// event-routing-backends (ERB), with ERB's deterministic statement ids.
+import { createHash } from 'node:crypto';
+import type { Issue } from '../../issues.js';
+import type { BuildContext, Json, StatementParts } from './converters.js';
+import { compact, OPENEDX_CONVERTERS } from './converters.js';
+import { EventReader, jsonKind, OpenedxConversionError } from './event-reader.js';
+import type { OpenedxMappingEntry } from './mapping.js';
+import {
+  OPENEDX_ACTIVITY_TYPES,
+  OPENEDX_EVENT_MAPPING,
+  OPENEDX_EXTENSIONS,
+  OPENEDX_SERVER_PAGE_VIEW,
+  OPENEDX_VERBS,
+} from './mapping.js';
+import { isPlainObject, pyIsoTimestamp, pyJsonDumps, pyOr, pyTruthy } from './python.js';
+import { openedxStatementId } from './uuid.js';
+
+/** Who performed the event, as ERB finds it (`data.user_id`, `data.username`, then anywhere). */
+export interface OpenedxUser {
+  /** A numeric id (number, or a string of digits as found in the event). */
+  userId?: number | string;
+  username?: string;
+}
+
+export interface OpenedxOptions {
+  /** ERB `LMS_ROOT_URL`, used verbatim (no trailing slash expected): actor homePage and object IRIs. */
+  lmsRootUrl: string;
+  /**
+   * Actor account name for a user (ERB: the user's external id of type xapi). Undefined when
+   * the user is unknown: the event then yields no statement.
+   */
+  actorId(user: OpenedxUser): string | undefined;
+  /** Course display name for a course key; undefined when unknown (the name is then omitted). */
+  courseName(courseId: string): string | undefined;
+  /** Value of the transformer-version context extension. Default `lrstream/openedx-erb-10.0.0`. */
+  transformerVersion?: string;
+  /** ERB `XAPI_AGENT_IFI_TYPE`. Default `external_id` (account with actorId). */
+  agentIfi?: 'external_id' | 'mbox' | 'mbox_sha1sum';
+  /** User e-mail, needed for `mbox` and `mbox_sha1sum`. */
+  userEmail?(user: OpenedxUser): string | undefined;
+  /**
+   * Treat tracking-log lines (`event`, `time`) as ERB's transform_tracking_logs command does:
+   * `data` = `event` (JSON-decoded when it is a string), `timestamp` = `time`. Default true.
+   * False reads them as ERB's unit tests do, which feed the raw line to the transformer.
+   */
+  normalizeTrackingLog?: boolean;
+  /**
+   * Reproduce ERB output that is not valid xAPI 1.0.3: `GroupActivity` object types, the bare
+   * exam attempt code as activity id, `score.max` equal to `score.min`, objects without id.
+   * Default false: those are corrected (or the event is refused when no object id exists).
+   */
+  erbQuirks?: boolean;
+}
+
+export type OpenedxStatus = 'converted' | 'unsupported' | 'skipped';
+
+export type OpenedxStatement = Record<string, unknown>;
+
+export interface OpenedxResult {
+  /** Zero, one, or (multi-question problem_check) several statements. */
+  statements: OpenedxStatement[];
+  /** Why nothing was produced, or warnings when `status` is 'converted'. */
+  issues: Issue[];
+  /** converted: statements made; unsupported: no mapping for the event; skipped: mapped but refused. */
+  status: OpenedxStatus;
+}
+
+export const OPENEDX_DEFAULT_TRANSFORMER_VERSION = 'lrstream/openedx-erb-10.0.0';
+export const OPENEDX_XAPI_VERSION = '1.0.3';
+
+/** The shape ERB's async tracker delivers, from either input shape (see normalizeTrackingLog). */
+function prepareEvent(raw: Record<string, unknown>, normalize: boolean): Record<string, unknown> {
+  const event: Record<string, unknown> = { ...raw };
+  if (event.name === undefined && typeof event.event_type === 'string') event.name = event.event_type;
+  if (normalize && 'event' in event && !('data' in event)) {
+    let data: unknown = event.event;
+    if (typeof data === 'string') {
+      try {
+        data = JSON.parse(data);
+      } catch {
+        // Not JSON (e.g. a browser problem_check query string): kept as the string.
+      }
+    }
+    event.data = data;
+  }
+  if (normalize && !('timestamp' in event) && 'time' in event) event.timestamp = event.time;
+  return event;
+}
+
+/** Ralph's server page view rule: a server event named after the requested path. */
+function isServerPageView(reader: EventReader, name: string): boolean {
+  return (
+    name.startsWith('/') &&
+    reader.get('context.path') === name &&
+    pyOr(reader.get('event_source'), reader.get('context.event_source')) === 'server'
+  );
+}
+
+function userOf(reader: EventReader): OpenedxUser | undefined {
+  // ERB prefers the user acted upon (data) over the user acting (context), and ids over names.
+  let value = pyOr(reader.get('data.user_id'), reader.get('data.username'));
+  if (!pyTruthy(value)) value = pyOr(reader.get('user_id'), reader.get('username'));
+  if (!pyTruthy(value)) return undefined;
+  if (typeof value === 'number') return { userId: value };
+  if (typeof value === 'string')
+    return /^\s*[+-]?\d+\s*$/.test(value) ? { userId: value } : { username: value };
+  return undefined;
+}
+
+function fail(code: string, message: string, pointer: string, expected?: string, got?: string): never {
+  throw new OpenedxConversionError(compact({ code, message, pointer, expected, got }) as unknown as Issue);
+}
+
+interface Actor {
+  readonly statement: Json;
+  /** Python json.dumps of the TinCan Agent, key order as TinCan emits it. */
+  readonly json: string;
+}
+
+function buildActor(reader: EventReader, options: OpenedxOptions): Actor {
+  const user = userOf(reader);
+  if (user === undefined) {
+    fail(
+      'OPENEDX_ACTOR_MISSING',
+      'The event names no user (anonymous event).',
+      '/context/user_id',
+      'user id',
+    );
+  }
+  const ifi = options.agentIfi ?? 'external_id';
+  if (ifi === 'external_id') {
+    const name = options.actorId(user);
+    if (typeof name !== 'string' || name === '') {
+      fail('OPENEDX_ACTOR_UNRESOLVED', 'The user has no actor id.', '/context/user_id', 'known user');
+    }
+    const account = { name, homePage: options.lmsRootUrl };
+    const statement = { objectType: 'Agent', account };
+    return { statement, json: pyJsonDumps(statement) };
+  }
+  const email = options.userEmail?.(user);
+  if (typeof email !== 'string' || email === '') {
+    fail('OPENEDX_ACTOR_UNRESOLVED', 'The user has no e-mail address.', '/context/user_id', 'known user');
+  }
+  // ERB hashes the bare address (not the mailto IRI); kept so ids match.
+  const statement =
+    ifi === 'mbox'
+      ? { objectType: 'Agent', mbox: email.startsWith('mailto:') ? email : `mailto:${email}` }
+      : { objectType: 'Agent', mbox_sha1sum: createHash('sha1').update(email, 'utf8').digest('hex') };
+  return { statement, json: pyJsonDumps(statement) };
+}
+
+function timestampOf(reader: EventReader): { raw: string; iso: string } {
+  const raw = pyOr(reader.get('timestamp'), reader.get('time'));
+  if (raw === undefined) {
+    fail('OPENEDX_TIMESTAMP_MISSING', 'The event has no timestamp.', '/timestamp', 'ISO 8601 string');
+  }
+  if (typeof raw !== 'string') {
+    fail(
+      'OPENEDX_TIMESTAMP_INVALID',
+      'The event timestamp is not a string.',
+      '/timestamp',
+      'string',
+      jsonKind(raw),
+    );
+  }
+  const iso = pyIsoTimestamp(raw);
+  if (iso === undefined) {
+    fail(
+      'OPENEDX_TIMESTAMP_INVALID',
+      'The event timestamp is not an ISO 8601 date-time with a time zone.',
+      '/timestamp',
+      'ISO 8601 date-time with offset',
+      'other string',
+    );
+  }
+  return { raw, iso };
+}
+
+function buildStatements(
+  name: string,
+  entry: OpenedxMappingEntry,
+  reader: EventReader,
+  options: OpenedxOptions,
+  warnings: Issue[],
+): OpenedxStatement[] {
+  const erbQuirks = options.erbQuirks ?? false;
+  const warned = new Set<string>();
+  const ctx: BuildContext = {
+    reader,
+    name,
+    entry,
+    lmsRootUrl: options.lmsRootUrl,
+    erbQuirks,
+    courseName(courseId) {
+      const display = options.courseName(courseId);
+      if (display === undefined && !warned.has(courseId)) {
+        warned.add(courseId);
+        warnings.push({
+          code: 'OPENEDX_COURSE_UNKNOWN',
+          message: 'The course has no known display name; the course activity has no name.',
+          pointer: '/context/course_id',
+        });
+      }
+      return display;
+    },
+    warn: (issue) => warnings.push(issue),
+  };
+
+  const fromBrowser = pyOr(reader.get('event_source'), reader.get('context.event_source')) === 'browser';
+  const verbKey = fromBrowser && entry.browserVerb ? entry.browserVerb : entry.verb;
+  const verb = { id: OPENEDX_VERBS[verbKey], display: { en: verbKey } };
+  const verbJson = pyJsonDumps(verb);
+  const actor = buildActor(reader, options);
+  const timestamp = timestampOf(reader);
+
+  const courseId = reader.get('context.course_id');
+  const courseParent =
+    courseId === undefined
+      ? undefined
+      : compact({
+          id: `${options.lmsRootUrl}/course/${String(courseId)}`,
+          objectType: 'Activity',
+          definition: compact({
+            name: (() => {
+              const display = ctx.courseName(String(courseId));
+              return display === undefined ? undefined : { 'en-US': display };
+            })(),
+            type: OPENEDX_ACTIVITY_TYPES.course,
+          }),
+        });
+
+  const parts: StatementParts = OPENEDX_CONVERTERS[entry.converter](ctx);
+  if (!erbQuirks && parts.object.id === undefined) {
+    fail('OPENEDX_OBJECT_ID_MISSING', 'No object id can be derived from the event.', '', 'an object id');
+  }
+
+  const baseExtensions = compact({
+    [OPENEDX_EXTENSIONS.transformerVersion]:
+      options.transformerVersion ?? OPENEDX_DEFAULT_TRANSFORMER_VERSION,
+    [OPENEDX_EXTENSIONS.sessionId]: reader.get('session'),
+  });
+  const contextActivities = compact({
+    parent: parts.courseParent === false || courseParent === undefined ? undefined : [courseParent],
+    grouping: parts.grouping,
+  });
+  const context = compact({
+    contextActivities: Object.keys(contextActivities).length > 0 ? contextActivities : undefined,
+    extensions: { ...baseExtensions, ...compact(parts.contextExtensions ?? {}) },
+  });
+
+  const id = openedxStatementId(verbJson, actor.json, timestamp.raw);
+  const parent: OpenedxStatement = compact({
+    id,
+    actor: actor.statement,
+    verb,
+    object: parts.object,
+    result: parts.result,
+    context,
+    timestamp: timestamp.iso,
+    version: OPENEDX_XAPI_VERSION,
+  });
+
+  const children = (parts.children ?? []).map((child): OpenedxStatement => {
+    if (!erbQuirks && child.object.id === undefined) {
+      fail('OPENEDX_OBJECT_ID_MISSING', 'No object id can be derived for a question.', '', 'an object id');
+    }
+    return compact({
+      id: openedxStatementId(verbJson, actor.json, timestamp.raw, child.childId),
+      actor: actor.statement,
+      verb,
+      object: child.object,
+      result: child.result,
+      context: compact({
+        contextActivities: compact({
+          parent: [parts.object],
+          grouping: courseParent === undefined ? undefined : [courseParent],
+        }),
+        extensions: baseExtensions,
+        statement: { id, objectType: 'StatementRef' },
+      }),
+      timestamp: timestamp.iso,
+      version: OPENEDX_XAPI_VERSION,
+    });
+  });
+  return [parent, ...children];
+}
+
+/**
+ * Converts one raw edX event (async `name/timestamp/data` or tracking-log
+ * `event_type/time/event` shape) to xAPI statements. Never throws: problems come back as issues.
+ */
+export function convertOpenedx(event: unknown, options: OpenedxOptions): OpenedxResult {
+  if (!isPlainObject(event)) {
+    return {
+      statements: [],
+      status: 'skipped',
+      issues: [
+        {
+          code: 'OPENEDX_EVENT_NOT_OBJECT',
+          message: 'The event is not a JSON object.',
+          pointer: '',
+          expected: 'object',
+          got: jsonKind(event),
+        },
+      ],
+    };
+  }
+  const prepared = prepareEvent(event, options.normalizeTrackingLog ?? true);
+  const name = prepared.name;
+  if (typeof name !== 'string' || name === '') {
+    return {
+      statements: [],
+      status: 'skipped',
+      issues: [
+        {
+          code: 'OPENEDX_EVENT_NAME_MISSING',
+          message: 'The event has no name (neither `name` nor `event_type`).',
+          pointer: '/name',
+          expected: 'non-empty string',
+          got: name === undefined ? 'absent' : jsonKind(name),
+        },
+      ],
+    };
+  }
+  const reader = new EventReader(prepared);
+  const entry = Object.prototype.hasOwnProperty.call(OPENEDX_EVENT_MAPPING, name)
+    ? OPENEDX_EVENT_MAPPING[name]
+    : isServerPageView(reader, name)
+      ? OPENEDX_SERVER_PAGE_VIEW
+      : undefined;
+  if (entry === undefined) {
+    return {
+      statements: [],
+      status: 'unsupported',
+      issues: [
+        {
+          code: 'OPENEDX_EVENT_UNSUPPORTED',
+          message: 'The openedx profile has no mapping for this event name.',
+          pointer: '/name',
+        },
+      ],
+    };
+  }
+  const warnings: Issue[] = [];
+  try {
+    const statements = buildStatements(name, entry, reader, options, warnings);
+    return { statements, issues: warnings, status: 'converted' };
+  } catch (error) {
+    if (error instanceof OpenedxConversionError) {
+      return { statements: [], issues: [...warnings, error.issue], status: 'skipped' };
+    }
+    // A payload shape no rule anticipated; reported, never thrown.
+    return {
+      statements: [],
+      status: 'skipped',
+      issues: [
+        ...warnings,
+        {
+          code: 'OPENEDX_INTERNAL',
+          message: `Conversion failed unexpectedly: ${error instanceof Error ? error.name : 'error'}.`,
+          pointer: '',
+        },
+      ],
+    };
+  }
+}
