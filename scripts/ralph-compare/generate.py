@@ -7,7 +7,7 @@ unicode, IPv6, missing or empty optional fields, `event` payloads as JSON string
 send them) or objects, odd timestamps and raw formatting variations (the statement id hashes the
 raw line, so spacing and key order matter).
 
-Usage: generate.py [--count N] [--seed S] > out.ndjson
+Usage: generate.py [--count N] [--seed S] [--bad-ratio R] [--ralph-valid] > out.ndjson
   With no --count, writes the fixture set (every template, several variants each).
 """
 
@@ -255,6 +255,37 @@ def make_event(rng, good):
     return video_event(rng, good, VIDEO_TYPES[kind - 4])
 
 
+def ralph_valid(ev):
+    """Reshapes a well-formed event so that it also passes Ralph's strict edX models (`ralph
+    validate --format edx`): IPv4 only, 32 lower-case hex sessions, int user ids, course-v1 ids,
+    no name/session on server page views. Used for the validation benchmark."""
+    if not (2 <= len(ev["username"]) <= 30):
+        ev["username"] = ""
+    if ":" in ev["ip"]:
+        ev["ip"] = "203.0.113.9"
+    ctx = ev["context"]
+    if not isinstance(ctx.get("user_id"), int) or isinstance(ctx.get("user_id"), bool):
+        ctx["user_id"] = None
+    if not ctx["course_id"].startswith("course-v1:") or " " in ctx["course_id"]:
+        ctx["course_id"] = "course-v1:FUN+CS101+2023_T1"
+    if ev["event_source"] == "server":
+        if ev["event_type"].startswith("edx.course.enrollment."):
+            ev["event"]["user_id"] = ctx["user_id"]
+            ev.pop("session", None)
+        else:
+            ev.pop("name", None)
+            ev.pop("session", None)
+            ev["event"] = {"POST": {}, "GET": {}}
+    else:
+        ev["session"] = "056aca2a8d6a4b9ab9e1ea02f5f3c9d4"
+        ev["page"] = "https://lms.example.org/courses/" + ctx["course_id"] + "/courseware/"
+        if ev["event_type"] == "page_close":
+            ev["event"] = "{}"
+        elif isinstance(ev["event"], dict) and isinstance(ev["event"].get("currentTime"), str):
+            ev["event"]["currentTime"] = float(ev["event"]["currentTime"])
+    return ev
+
+
 def serialize(rng, ev):
     """Varies raw formatting: the statement id is the uuid5 of the raw line, not of its content."""
     style = rng.randrange(0, 4)
@@ -360,13 +391,20 @@ def main():
     parser.add_argument("--count", type=int, default=0)
     parser.add_argument("--seed", type=int, default=20240501)
     parser.add_argument("--bad-ratio", type=float, default=0.35)
+    parser.add_argument("--ralph-valid", action="store_true", help="only events Ralph's edX models accept")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     count = args.count or 600
     lines = []
-    for _ in range(count):
+    distinct = set()
+    # Lines must be distinct (statement ids map back to lines); draw until `count` distinct ones.
+    while len(distinct) < count:
         good = rng.random() >= args.bad_ratio
-        lines.append(serialize(rng, make_event(rng, good)))
+        event = make_event(rng, good)
+        line = serialize(rng, ralph_valid(event) if args.ralph_valid else event)
+        if line not in distinct:
+            distinct.add(line)
+            lines.append(line)
     # Each line is distinct so that statement ids map back to lines.
     if not args.count:
         lines += edge_lines()
