@@ -2,6 +2,9 @@
 // `ralph convert --from edx --to xapi`, kept as data so documentation and tests can list them.
 import { pyEquals, pyGet } from './python.js';
 
+/** The Ralph release this profile reproduces (checked by scripts/ralph-compare). */
+export const RALPH_REFERENCE_VERSION = 'ralph-malph 5.1.0';
+
 export type RalphConverterName =
   | 'ServerEventToPageViewed'
   | 'UIPageCloseToPageTerminated'

@@ -13,6 +13,7 @@ export {
 } from './convert.js';
 export {
   RALPH_CONVERTERS,
+  RALPH_REFERENCE_VERSION,
   ralphSelectConverter,
   type RalphConverterInfo,
   type RalphConverterName,
