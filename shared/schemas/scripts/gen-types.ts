@@ -47,9 +47,7 @@ function comment(doc: unknown, indent = ''): string {
 }
 
 export function generateTypes(): string {
-  let out =
-    '// Generated from shared/schemas/avro/*.avsc by scripts/gen-types.ts: do not edit.\n' +
-    '/* eslint-disable */\n';
+  let out = '// Generated from shared/schemas/avro/*.avsc by scripts/gen-types.ts: do not edit.\n';
   for (const file of avroFiles()) {
     const schema = readAvroFile(file);
     out += `\n// ${file}\n`;

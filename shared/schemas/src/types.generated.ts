@@ -1,5 +1,4 @@
 // Generated from shared/schemas/avro/*.avsc by scripts/gen-types.ts: do not edit.
-/* eslint-disable */
 
 // dead-letter.v1.avsc
 /** An event a stage could not process, with the reason and where it came from. Poison input ends here, never lost and never retried forever. */
@@ -39,8 +38,10 @@ export interface EdxEvent {
   model: null | string;
   /** valid: matched a model; unknown: no model for this type (passed on, counted). */
   validation: 'valid' | 'unknown';
-  /** The normalised event as JSON (event payload decoded into an object). */
+  /** The event object as parsed (any syslog prefix or GELF wrapper removed), as JSON. */
   event_json: string;
+  /** The line exactly as received: the ralph conversion profile derives statement ids from it. */
+  raw_line: null | string;
 }
 
 // origin.v1.avsc
