@@ -376,7 +376,8 @@ function problemCheckObjectId(ctx: BuildContext, baseId: unknown): string | unde
   const r = ctx.reader;
   const source = pyOr(r.get('context.event_source'), r.get('event_source'));
   // ERB reads the referer even for server events, and fails when there is none.
-  const referer = pyOr(r.get('referer'), undefined) ?? r.require('context.referer');
+  const found = r.get('referer');
+  const referer = pyTruthy(found) ? found : r.require('context.referer');
   if (source === 'browser') {
     return objectIri(
       ctx,
