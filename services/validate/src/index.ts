@@ -1,1 +1,2 @@
-export {};
+export { startValidate } from './service.js';
+export { validateRecord, type ValidateOptions } from './process.js';

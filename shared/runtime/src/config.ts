@@ -9,13 +9,15 @@ type Spec =
   | { type: 'enum'; env: string; values: readonly string[]; default?: string; doc: string }
   | { type: 'bool'; env: string; default?: boolean; doc: string };
 
-type ValueOf<S extends Spec> = S extends { type: 'int' }
-  ? number
-  : S extends { type: 'list' }
-    ? string[]
-    : S extends { type: 'bool' }
-      ? boolean
-      : string;
+type ValueOf<S extends Spec> = S extends { type: 'enum'; values: readonly (infer V)[] }
+  ? V
+  : S extends { type: 'int' }
+    ? number
+    : S extends { type: 'list' }
+      ? string[]
+      : S extends { type: 'bool' }
+        ? boolean
+        : string;
 
 export type ConfigSpec = Record<string, Spec>;
 export type Config<T extends ConfigSpec> = { readonly [K in keyof T]: ValueOf<T[K]> };
