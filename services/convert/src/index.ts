@@ -1,1 +1,2 @@
-export {};
+export { startConvert } from './service.js';
+export { createConverter, type ConvertOptions } from './process.js';

@@ -1,0 +1,128 @@
+// convert: validated edX events -> identified xAPI statements, with the configured profile.
+// Every statement is validated (base xAPI) before it leaves; an event without a converter is
+// counted as filtered or dead-lettered, as configured. Pure: no Kafka here.
+import {
+  convertOpenedx,
+  createRalphConverter,
+  edxActorKey,
+  validateXapiStatement,
+  xapiActorKey,
+  type Issue,
+  type OpenedxOptions,
+  type RalphConverter,
+} from '@lrstream/domain';
+import type { EdxEvent as EdxEventRecord, XapiStatement } from '@lrstream/schemas';
+import type { InputRecord, Outcome } from '@lrstream/kafka';
+
+export interface ConvertOptions {
+  profile: 'openedx' | 'ralph';
+  platformUrl: string;
+  uuidNamespace: string;
+  /** LMS user id or username -> actor account name (openedx profile). */
+  actorIds: Record<string, string>;
+  /** Course id -> display name (openedx profile). */
+  courseNames: Record<string, string>;
+  unsupported: 'filter' | 'dead-letter';
+}
+
+export type Converter = (record: InputRecord<EdxEventRecord>) => Outcome;
+
+export function createConverter(options: ConvertOptions): Converter {
+  const ralph: RalphConverter | undefined =
+    options.profile === 'ralph'
+      ? createRalphConverter({ platformUrl: options.platformUrl, uuidNamespace: options.uuidNamespace })
+      : undefined;
+  const openedx: OpenedxOptions = {
+    lmsRootUrl: options.platformUrl.replace(/\/+$/, ''),
+    // Without a mapping the LMS user id stands in for ERB's external id; anonymize pseudonymises it.
+    actorId: (user) =>
+      (user.userId !== undefined ? options.actorIds[String(user.userId)] : undefined) ??
+      (user.username !== undefined ? options.actorIds[user.username] : undefined) ??
+      (user.userId !== undefined && user.userId !== '' ? String(user.userId) : undefined) ??
+      (user.username || undefined),
+    courseName: (courseId) => options.courseNames[courseId],
+  };
+
+  return (input) => {
+    const record = input.value;
+    const fail = (issue: Issue): Outcome => ({
+      kind: 'dead-letter',
+      code: issue.code,
+      message: issue.message,
+      pointer: issue.pointer,
+      payload: Buffer.from(record.raw_line ?? record.event_json),
+      eventId: record.event_id,
+    });
+    let event: Record<string, unknown>;
+    try {
+      event = JSON.parse(record.event_json) as Record<string, unknown>;
+    } catch {
+      return fail({ code: 'CONVERT_EVENT_JSON', message: 'The validated event is not JSON.', pointer: '' });
+    }
+
+    let statements: Record<string, unknown>[];
+    if (ralph) {
+      const result = ralph.convert(event, record.raw_line ?? `${record.event_json}\n`);
+      if (result.status === 'unsupported') return unsupported(result.issues[0]);
+      if (result.status === 'invalid' || !result.statement)
+        return fail(
+          result.issues[0] ?? { code: 'RALPH_INVALID', message: 'Conversion failed.', pointer: '' },
+        );
+      statements = [result.statement];
+    } else {
+      const result = convertOpenedx(event, openedx);
+      if (result.status === 'unsupported') return unsupported(result.issues[0]);
+      if (result.status === 'skipped')
+        return { kind: 'filtered', rule: `skipped:${result.issues[0]?.code ?? 'unknown'}` };
+      statements = result.statements as unknown as Record<string, unknown>[];
+    }
+
+    const outputs = [];
+    for (const statement of statements) {
+      const issues = validateXapiStatement(statement);
+      const first = issues[0];
+      if (first)
+        return fail({
+          ...first,
+          code: `CONVERT_INVALID_XAPI:${first.code}`,
+          message: `Converted statement is not valid xAPI: ${first.message}`,
+        });
+      const object = (statement.object ?? {}) as Record<string, unknown>;
+      const value: XapiStatement = {
+        statement_id: String(statement.id),
+        event_id: record.event_id,
+        received_at: record.received_at,
+        origin: record.origin,
+        source_format: 'edx',
+        conversion_profile: options.profile,
+        timestamp:
+          typeof statement.timestamp === 'string' ? nullIfNaN(Date.parse(statement.timestamp)) : null,
+        verb_id: String((statement.verb as Record<string, unknown>).id),
+        object_type: typeof object.objectType === 'string' ? object.objectType : 'Activity',
+        object_id: typeof object.id === 'string' ? object.id : null,
+        course_id: record.course_id,
+        statement_json: JSON.stringify(statement),
+      };
+      outputs.push({
+        topic: 'xapiIdentified' as const,
+        key: xapiActorKey(statement.actor) ?? edxActorKey(event) ?? record.event_id,
+        value,
+      });
+    }
+    return { kind: 'emit', outputs };
+
+    function unsupported(issue: Issue | undefined): Outcome {
+      if (options.unsupported === 'filter')
+        return { kind: 'filtered', rule: `no-converter:${options.profile}` };
+      return fail(
+        issue ?? {
+          code: 'CONVERT_UNSUPPORTED',
+          message: `No ${options.profile} converter for this event type.`,
+          pointer: '/event_type',
+        },
+      );
+    }
+  };
+}
+
+const nullIfNaN = (n: number): number | null => (Number.isFinite(n) ? n : null);
