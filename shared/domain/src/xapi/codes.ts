@@ -58,3 +58,21 @@ export const XAPI_ISSUE = {
 } as const;
 
 export type XapiIssueCode = (typeof XAPI_ISSUE)[keyof typeof XAPI_ISSUE];
+
+/** Issue codes of profile conformance (reported apart from base validity). */
+export const XAPI_ISSUE_PROFILE = {
+  /** The statement does not put the profile IRI in context.contextActivities.category. */
+  CATEGORY: 'XAPI_PROFILE_CATEGORY',
+  /** No template of the profile fits the statement's verb (or several fit and none can be chosen). */
+  NO_TEMPLATE: 'XAPI_PROFILE_NO_TEMPLATE',
+  /** The object's activity type is not the template's. */
+  OBJECT_TYPE: 'XAPI_PROFILE_OBJECT_TYPE',
+  /** A required parent context activity is missing. */
+  PARENT: 'XAPI_PROFILE_PARENT',
+  /** A property the template marks `included` is missing. */
+  REQUIRED: 'XAPI_PROFILE_REQUIRED',
+  /** A property the template marks `recommended` is missing (a warning). */
+  RECOMMENDED: 'XAPI_PROFILE_RECOMMENDED',
+  /** A property has the wrong type or value for the template. */
+  VALUE: 'XAPI_PROFILE_VALUE',
+} as const;

@@ -23,3 +23,15 @@ export {
   validateXapiStatements,
 } from './validate.js';
 export type { XapiStatementResult } from './validate.js';
+export { XAPI_ISSUE_PROFILE } from './codes.js';
+export {
+  XAPI_LMS_PROFILE,
+  XAPI_NAVIGATION_PROFILE,
+  XAPI_PROFILES,
+  XAPI_PROFILE_ACTIVITY_TYPE,
+  XAPI_VIDEO_PROFILE,
+  XAPI_VIRTUAL_CLASSROOM_PROFILE,
+} from './profile-data.js';
+export type { XapiProfile, XapiStatementTemplate, XapiTemplateRule, XapiValueRule } from './profile-data.js';
+export { checkXapiProfile, checkXapiProfiles } from './profiles.js';
+export type { XapiProfileOptions, XapiProfileReport } from './profiles.js';
