@@ -1,1 +1,2 @@
-export {};
+export { startAnonymize } from './service.js';
+export { anonymizeRecord, POLICY } from './process.js';

@@ -4,3 +4,4 @@ export * from './keys.js';
 export * from './xapi/index.js';
 export * from './edx/index.js';
 export * from './convert/index.js';
+export * from './privacy/index.js';
