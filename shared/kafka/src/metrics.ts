@@ -3,6 +3,8 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export interface StageMetrics {
   consumed: Counter<string>;
+  /** Inputs that went on (gave one or more outputs, or were delivered to the sink). */
+  passed: Counter<string>;
   produced: Counter<'topic'>;
   deadLettered: Counter<'code'>;
   filtered: Counter<'rule'>;
@@ -19,6 +21,11 @@ export function createStageMetrics(stage: string, registry: Registry): StageMetr
     consumed: new Counter({
       name: `${p}_events_consumed_total`,
       help: 'Input records read from Kafka.',
+      registers,
+    }),
+    passed: new Counter({
+      name: `${p}_events_passed_total`,
+      help: 'Input records passed on (consumed = passed + dead-lettered + filtered).',
       registers,
     }),
     produced: new Counter({

@@ -195,6 +195,9 @@ export async function runStage<T>(options: StageOptions<T>): Promise<RunningStag
       if (!message) continue;
       switch (outcome.kind) {
         case 'emit':
+          // An input that yields nothing is accounted for as filtered, never silently dropped.
+          if (outcome.outputs.length === 0) bump(counts.filtered, 'no-output');
+          else counts.passed += 1;
           for (const out of outcome.outputs) {
             add(out.topic, out.key, await encode(out.topic, out.value));
             bump(counts.produced, TOPICS[out.topic]);
@@ -234,6 +237,7 @@ export async function runStage<T>(options: StageOptions<T>): Promise<RunningStag
           bump(counts.filtered, outcome.rule);
           break;
         case 'delivered':
+          counts.passed += 1;
           bump(counts.produced, outcome.sink);
           break;
       }
@@ -249,6 +253,7 @@ export async function runStage<T>(options: StageOptions<T>): Promise<RunningStag
     if (last) resolveOffset(last.offset);
     await commitOffsetsIfNecessary();
     metrics.consumed.inc(batch.messages.length);
+    metrics.passed.inc(counts.passed);
     for (const [topic, n] of counts.produced) metrics.produced.inc({ topic }, n);
     for (const [code, n] of counts.deadLettered) metrics.deadLettered.inc({ code }, n);
     for (const [rule, n] of counts.filtered) metrics.filtered.inc({ rule }, n);
