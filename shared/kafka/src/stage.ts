@@ -185,6 +185,7 @@ export async function runStage<T>(options: StageOptions<T>): Promise<RunningStag
       byTopic.set(name, list);
     };
     const counts = {
+      passed: 0,
       produced: new Map<string, number>(),
       deadLettered: new Map<string, number>(),
       filtered: new Map<string, number>(),
