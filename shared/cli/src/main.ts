@@ -1,12 +1,18 @@
 // The `lrstream` command line: one entry point, one module per command.
 import { demoCommand } from './commands/demo.js';
 import { stackCommand } from './commands/stack.js';
+import { validateCommand } from './commands/validate.js';
+import { convertCommand } from './commands/convert.js';
+import { extractCommand } from './commands/extract.js';
 
 const HELP = `Usage: lrstream <command> [options]
 
 Commands:
   demo [--once]                   the main job on the embedded local stack
   stack up|down|status|env|logs   the local infrastructure (Kafka, registry, Elasticsearch, Prometheus)
+  validate --format edx|xapi      validate NDJSON events/statements (as "ralph validate")
+  convert --from edx --to xapi    convert edX events to xAPI statements (as "ralph convert")
+  extract --parser gelf|es        take events out of GELF records or Elasticsearch hits (as "ralph extract")
 
 Run "lrstream <command> --help" for a command's options.
 `;
@@ -16,6 +22,9 @@ type Command = (args: string[]) => Promise<number>;
 const COMMANDS: Record<string, Command> = {
   demo: demoCommand,
   stack: stackCommand,
+  validate: validateCommand,
+  convert: convertCommand,
+  extract: extractCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {
