@@ -1,0 +1,93 @@
+// Environment of the index service: read once by startIndex(), validated by loadConfig.
+import type { ConfigSpec } from '@lrstream/runtime';
+
+export const INDEX_CONFIG = {
+  brokers: { type: 'list', env: 'KAFKA_BROKERS', doc: 'Kafka bootstrap servers, host:port,...' },
+  registryUrl: { type: 'url', env: 'SCHEMA_REGISTRY_URL', doc: 'Confluent-compatible schema registry URL' },
+  elasticsearchUrl: { type: 'url', env: 'ELASTICSEARCH_URL', doc: 'Elasticsearch HTTP endpoint' },
+  metricsPort: {
+    type: 'int',
+    env: 'METRICS_PORT',
+    default: 19105,
+    min: 0,
+    max: 65535,
+    doc: '/metrics, /healthz, /readyz port (0: any free port)',
+  },
+  groupId: {
+    type: 'string',
+    env: 'GROUP_ID',
+    default: 'index',
+    doc: 'consumer group of the anonymized store',
+  },
+  indexPrefix: {
+    type: 'string',
+    env: 'INDEX_PREFIX',
+    default: 'lrstream-xapi',
+    doc: 'monthly indices <prefix>-YYYY.MM behind the read alias <prefix>',
+  },
+  bulkMaxDocs: {
+    type: 'int',
+    env: 'INDEX_BULK_MAX_DOCS',
+    default: 1000,
+    min: 1,
+    max: 100_000,
+    doc: 'documents per _bulk request',
+  },
+  bulkMaxBytes: {
+    type: 'int',
+    env: 'INDEX_BULK_MAX_BYTES',
+    default: 5 * 1024 * 1024,
+    min: 1024,
+    max: 100 * 1024 * 1024,
+    doc: 'body bytes per _bulk request (a single larger document is still sent alone)',
+  },
+  replicas: {
+    type: 'int',
+    env: 'INDEX_REPLICAS',
+    default: 0,
+    min: 0,
+    max: 10,
+    doc: 'number_of_replicas of new indices (0 suits a single-node cluster)',
+  },
+  requestTimeoutMs: {
+    type: 'int',
+    env: 'ES_REQUEST_TIMEOUT_MS',
+    default: 30_000,
+    min: 100,
+    doc: 'timeout of one Elasticsearch request',
+  },
+  startupTimeoutMs: {
+    type: 'int',
+    env: 'ES_STARTUP_TIMEOUT_MS',
+    default: 60_000,
+    min: 0,
+    doc: 'how long start-up waits for Elasticsearch to answer before failing',
+  },
+  identified: {
+    type: 'bool',
+    env: 'INDEX_IDENTIFIED',
+    default: false,
+    doc: 'also keep identified statements in a short-retention store',
+  },
+  identifiedGroupId: {
+    type: 'string',
+    env: 'INDEX_IDENTIFIED_GROUP_ID',
+    default: 'index-identified',
+    doc: 'consumer group of the identified store',
+  },
+  identifiedPrefix: {
+    type: 'string',
+    env: 'INDEX_IDENTIFIED_PREFIX',
+    default: 'lrstream-identified',
+    doc: 'daily indices <prefix>-YYYY.MM.DD behind the alias <prefix>',
+  },
+  identifiedRetentionDays: {
+    type: 'int',
+    env: 'INDEX_IDENTIFIED_RETENTION_DAYS',
+    default: 7,
+    min: 1,
+    max: 365,
+    doc: 'identified daily indices older than this many days are deleted (at start and daily)',
+  },
+  logLevel: { type: 'string', env: 'LOG_LEVEL', default: 'info', doc: 'pino level' },
+} as const satisfies ConfigSpec;
