@@ -1,1 +1,2 @@
 export { main } from './main.js';
+export { generateSample, type SampleItem, type SampleOptions } from './demo/sample.js';

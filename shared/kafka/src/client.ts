@@ -20,6 +20,13 @@ const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
+// Warnings about choices made on purpose: limited producer retries (duplicates are harmless here,
+// statement ids are deterministic and Elasticsearch writes are idempotent) and the v2 partitioner.
+const KNOWN_NOISE = [
+  'Limiting retries for the idempotent producer',
+  'KafkaJS v2.0.0 switched default partitioner',
+];
+
 export function createKafka(options: KafkaOptions): Kafka {
   const log = options.log;
   return new Kafka({
@@ -32,6 +39,7 @@ export function createKafka(options: KafkaOptions): Kafka {
       ({ level, log: entry }: LogEntry) => {
         if (!log) return;
         const { message, ...rest } = entry;
+        if (KNOWN_NOISE.some((prefix) => String(message).startsWith(prefix))) return;
         log[levels[level] ?? 'info']({ kafka: rest }, String(message));
       },
     retry: { retries: 5, initialRetryTime: 200 },

@@ -1,0 +1,295 @@
+// End to end on the real stack: a mixed batch posted to ingest flows through validate, convert,
+// anonymize and index. Elasticsearch must hold exactly the expected statements, the dead-letter
+// topic exactly the planted bad inputs with the right reasons, no personal data may reach
+// Elasticsearch, every stage's counters must add up, replays must not duplicate, and a stage
+// restarted mid-stream must lose nothing.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Client } from '@elastic/elasticsearch';
+import { convertOpenedx, parseEdxLine } from '@lrstream/domain';
+import { createKafka, createSchemaCodec, parseBrokers, type Kafka } from '@lrstream/kafka';
+import { TOPICS, type DeadLetter } from '@lrstream/schemas';
+import { generateSample, type SampleItem } from '@lrstream/cli';
+import { hashSecret, startIngest } from '@lrstream/ingest';
+import { startValidate } from '@lrstream/validate';
+import { startConvert } from '@lrstream/convert';
+import { startAnonymize } from '@lrstream/anonymize';
+import { startIndex } from '@lrstream/index';
+import { waitFor } from '@lrstream/test';
+
+const required = (name: string): string => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the suite with "npm test", which provides the stack.`);
+  return value;
+};
+
+const PLATFORM = 'https://lms.example.org';
+
+interface Running {
+  stop(): Promise<void>;
+  metricsPort?: number;
+}
+
+describe('pipeline end to end', { timeout: 300_000 }, () => {
+  const run = randomUUID().slice(0, 8);
+  const dir = mkdtempSync(join(tmpdir(), `lrstream-e2e-${run}-`));
+  const password = randomBytes(12).toString('base64url');
+  const indexPrefix = `lrstream-e2e-${run}`;
+  let env: NodeJS.ProcessEnv;
+  const services: Record<string, Running> = {};
+  let ingestUrl = '';
+  let es: Client;
+  let kafka: Kafka;
+
+  const sample = generateSample({ events: 400, seed: Number.parseInt(run.slice(0, 6), 16), badRatio: 0.04 });
+  const good = sample.filter((i) => !i.bad);
+  const bad = sample.filter((i) => i.bad);
+
+  before(async () => {
+    const authFile = join(dir, 'credentials.json');
+    writeFileSync(
+      authFile,
+      JSON.stringify([
+        { username: 'e2e', hash: await hashSecret(password), scopes: ['statements/write', 'edx/write'] },
+      ]),
+    );
+    const keyFile = join(dir, 'key');
+    writeFileSync(keyFile, randomBytes(32).toString('hex'));
+    env = {
+      ...process.env,
+      KAFKA_BROKERS: required('KAFKA_BROKERS'),
+      SCHEMA_REGISTRY_URL: required('SCHEMA_REGISTRY_URL'),
+      ELASTICSEARCH_URL: required('ELASTICSEARCH_URL'),
+      INGEST_AUTH_FILE: authFile,
+      INGEST_PORT: '0',
+      ANONYMIZE_KEY_FILE: keyFile,
+      PLATFORM_URL: PLATFORM,
+      INDEX_PREFIX: indexPrefix,
+      METRICS_PORT: '0',
+      LOG_LEVEL: 'warn',
+    };
+    es = new Client({ node: required('ELASTICSEARCH_URL') });
+    kafka = createKafka({ brokers: parseBrokers(required('KAFKA_BROKERS')), clientId: `e2e-${run}` });
+    // Own consumer groups: this run does not disturb (nor get disturbed by) a running pipeline.
+    const group = (name: string) => ({ ...env, GROUP_ID: `e2e-${run}-${name}` });
+    services.index = await startIndex(group('index'));
+    services.anonymize = await startAnonymize(group('anonymize'));
+    services.convert = await startConvert(group('convert'));
+    services.validate = await startValidate(group('validate'));
+    const ingest = await startIngest(group('ingest'));
+    services.ingest = ingest;
+    ingestUrl = ingest.url;
+  });
+
+  after(async () => {
+    for (const name of ['ingest', 'validate', 'convert', 'anonymize', 'index']) await services[name]?.stop();
+    await es?.indices.delete({ index: `${indexPrefix}*`, ignore_unavailable: true }).catch(() => undefined);
+    await es?.close();
+  });
+
+  const auth = () => `Basic ${Buffer.from(`e2e:${password}`).toString('base64')}`;
+
+  async function post(items: SampleItem[]): Promise<void> {
+    const edx = items.filter((i) => i.format === 'edx').map((i) => i.text);
+    const xapi = items.filter((i) => i.format === 'xapi').map((i) => i.text);
+    if (edx.length > 0) {
+      const response = await fetch(`${ingestUrl}/edx/events`, {
+        method: 'POST',
+        headers: { authorization: auth(), 'content-type': 'application/x-ndjson' },
+        body: edx.join('\n') + '\n',
+      });
+      assert.equal(response.status, 200, await response.text());
+    }
+    for (const text of xapi) {
+      // One statement per request keeps each statement's bytes exact (as Marsha sends them).
+      const response = await fetch(`${ingestUrl}/xAPI/statements`, {
+        method: 'POST',
+        headers: {
+          authorization: auth(),
+          'content-type': 'application/json',
+          'x-experience-api-version': '1.0.3',
+        },
+        body: text,
+      });
+      assert.equal(response.status, 200, await response.text());
+    }
+  }
+
+  /** The statement ids the pipeline must index for these items (the domain is the oracle for edX). */
+  function expectedIds(items: SampleItem[]): Set<string> {
+    const ids = new Set<string>();
+    for (const item of items) {
+      if (item.bad) continue;
+      if (item.format === 'xapi') {
+        ids.add((JSON.parse(item.text) as { id: string }).id);
+        continue;
+      }
+      const parsed = parseEdxLine(item.text);
+      assert.ok(parsed.ok);
+      const result = convertOpenedx(parsed.event.original, {
+        lmsRootUrl: PLATFORM,
+        actorId: (u) =>
+          u.userId !== undefined && u.userId !== '' ? String(u.userId) : u.username || undefined,
+        courseName: () => undefined,
+      });
+      for (const s of result.statements) ids.add(String((s as { id: string }).id));
+    }
+    return ids;
+  }
+
+  async function indexedIds(ids: Set<string>): Promise<Set<string>> {
+    await es.indices.refresh({ index: `${indexPrefix}*`, ignore_unavailable: true }).catch(() => undefined);
+    const found = new Set<string>();
+    const list = [...ids];
+    for (let i = 0; i < list.length; i += 1000) {
+      const result = await es.search({
+        index: `${indexPrefix}*`,
+        size: 1000,
+        _source: false,
+        query: { ids: { values: list.slice(i, i + 1000) } },
+      });
+      for (const hit of result.hits.hits) if (hit._id) found.add(hit._id);
+    }
+    return found;
+  }
+
+  // Only what this run sent: the shared topics may hold older records, which a new group re-reads.
+  const runStart = new Date().toISOString();
+  async function totalDocs(): Promise<number> {
+    await es.indices.refresh({ index: `${indexPrefix}*`, ignore_unavailable: true }).catch(() => undefined);
+    const query = { range: { 'lrstream.received_at': { gte: runStart } } };
+    return (await es.count({ index: `${indexPrefix}*`, query })).count;
+  }
+
+  test('every good event is indexed under its statement id, and only those', async () => {
+    await post(sample);
+    const expected = expectedIds(sample);
+    assert.ok(expected.size > good.length / 2, `expected ${expected.size} statements`);
+    const found = await waitFor(
+      'every expected statement in Elasticsearch',
+      async () => {
+        const f = await indexedIds(expected);
+        return f.size === expected.size ? f : undefined;
+      },
+      { timeoutMs: 120_000, intervalMs: 1000 },
+    );
+    assert.equal(found.size, expected.size);
+    assert.equal(await totalDocs(), expected.size, 'nothing else in the run indices');
+  });
+
+  test('the dead-letter topic holds exactly the planted bad inputs, with the right reasons', async () => {
+    const codec = createSchemaCodec({ url: required('SCHEMA_REGISTRY_URL') });
+    const planted = new Map(bad.map((b) => [b.text, b.bad]));
+    const seen = new Map<string, DeadLetter>();
+    const consumer = kafka.consumer({ groupId: `e2e-${run}-dlq-reader` });
+    await consumer.connect();
+    await consumer.subscribe({ topic: TOPICS.deadLetterIdentified, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        if (!message.value) return;
+        const letter = await codec.decode<DeadLetter>(message.value);
+        const text = letter.payload ? Buffer.from(letter.payload).toString('utf8') : '';
+        if (planted.has(text)) seen.set(text, letter);
+      },
+    });
+    try {
+      await waitFor(
+        'every planted bad input on the dead-letter topic',
+        async () => (seen.size === planted.size ? true : undefined),
+        {
+          timeoutMs: 60_000,
+          intervalMs: 500,
+        },
+      );
+    } finally {
+      await consumer.disconnect();
+    }
+    for (const [text, letter] of seen) {
+      const kind = planted.get(text);
+      assert.equal(letter.stage, 'validate');
+      if (kind === 'malformed-json') assert.match(letter.error_code, /PARSE|JSON/, letter.error_code);
+      if (kind === 'invalid-xapi') {
+        assert.match(letter.error_code, /IFI/, letter.error_code);
+        assert.match(letter.error_pointer ?? '', /^\/actor/);
+      }
+      assert.equal(letter.source_topic, TOPICS.raw);
+    }
+  });
+
+  test('no personal data reaches Elasticsearch', async () => {
+    const result = await es.search({
+      index: `${indexPrefix}*`,
+      size: 10_000,
+      query: { range: { 'lrstream.received_at': { gte: runStart } } },
+    });
+    const text = JSON.stringify(result.hits.hits.map((h) => h._source));
+    assert.ok(result.hits.hits.length > 0);
+    const usernames = new Set(
+      sample.map((i) => i.text.match(/learner\d+/)?.[0]).filter((u): u is string => Boolean(u)),
+    );
+    for (const username of usernames) assert.ok(!text.includes(username), `${username} leaked`);
+    assert.ok(!/mailto:/.test(text), 'no mbox');
+    assert.ok(!/198\.51\.100\.|2001:db8::/.test(text), 'no IP address');
+  });
+
+  async function metric(service: string, name: string): Promise<number> {
+    const port = services[service]?.metricsPort;
+    assert.ok(port, `${service} exposes its metrics port`);
+    const body = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    return body
+      .split('\n')
+      .filter((l) => l.startsWith(name))
+      .reduce((s, l) => s + Number(l.split(' ').pop()), 0);
+  }
+
+  test("every stage's counters add up: consumed = passed + dead-lettered + filtered", async () => {
+    for (const name of ['validate', 'convert', 'anonymize', 'index']) {
+      const consumed = await metric(name, `lrstream_${name}_events_consumed_total`);
+      const out =
+        (await metric(name, `lrstream_${name}_events_passed_total`)) +
+        (await metric(name, `lrstream_${name}_events_dead_lettered_total`)) +
+        (await metric(name, `lrstream_${name}_events_filtered_total`));
+      assert.ok(consumed > 0, `${name} consumed something`);
+      assert.equal(out, consumed, `${name}: ${consumed} consumed, ${out} accounted for`);
+    }
+  });
+
+  test('a replay of the same input creates no duplicates', async () => {
+    const expected = expectedIds(sample);
+    const before = await totalDocs();
+    const consumedBefore = await metric('index', 'lrstream_index_events_consumed_total');
+    await post(good);
+    // Every replayed statement must have reached the index stage before counting again.
+    await waitFor(
+      'the replayed statements consumed by index',
+      async () =>
+        (await metric('index', 'lrstream_index_events_consumed_total')) >= consumedBefore + expected.size
+          ? true
+          : undefined,
+      { timeoutMs: 120_000, intervalMs: 1000 },
+    );
+    assert.equal(await totalDocs(), before, 'same documents, overwritten in place');
+    assert.equal((await indexedIds(expected)).size, expected.size);
+  });
+
+  test('a stage restarted mid-stream loses nothing', async () => {
+    await services.convert?.stop();
+    const more = generateSample({ events: 120, seed: 99, badRatio: 0, start: Date.UTC(2026, 10, 20) });
+    await post(more);
+    services.convert = await startConvert({ ...env, GROUP_ID: `e2e-${run}-convert` });
+    const ids = expectedIds(more);
+    const found = await waitFor(
+      'every statement posted while convert was down',
+      async () => {
+        const f = await indexedIds(ids);
+        return f.size === ids.size ? f : undefined;
+      },
+      { timeoutMs: 120_000, intervalMs: 1000 },
+    );
+    assert.equal(found.size, ids.size);
+  });
+});
