@@ -349,3 +349,17 @@ test('extract --parser es: single hits and search/scroll pages', () => {
     [[4, '/_source']],
   );
 });
+
+test('a reader that stops early (| head) ends the run quietly with exit 0', async () => {
+  const { spawn } = await import('node:child_process');
+  const file = join(work, 'many.ndjson');
+  writeFileSync(file, (play() + '\n').repeat(20000));
+  const child = spawn(process.execPath, [bin, 'validate', '-f', 'edx', file], { cwd: root });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+  child.stdout.destroy();
+  const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+  assert.equal(code, 0, stderr);
+  assert.equal(stderr, '');
+});

@@ -132,7 +132,13 @@ export class LineWriter {
     this.buffer = [];
     this.size = 0;
     if (!this.stream.write(data) && !this.closed) {
-      await Promise.race([once(this.stream, 'drain'), once(this.stream, 'close')]);
+      try {
+        await Promise.race([once(this.stream, 'drain'), once(this.stream, 'close')]);
+      } catch (err) {
+        // events.once rejects on 'error'; a closed pipe only ends the output.
+        if ((err as NodeJS.ErrnoException).code === 'EPIPE') this.closed = true;
+        else throw err;
+      }
     }
   }
 }
