@@ -11,6 +11,13 @@ export const ANONYMIZE_CONFIG = {
     max: 65535,
     doc: '/metrics, /healthz, /readyz port',
   },
+  startFrom: {
+    type: 'enum',
+    env: 'START_FROM',
+    values: ['earliest', 'latest'],
+    default: 'earliest',
+    doc: 'where a consumer group without committed offsets starts',
+  },
   groupId: {
     type: 'string',
     env: 'GROUP_ID',

@@ -56,6 +56,7 @@ export async function startAnonymize(env: NodeJS.ProcessEnv = process.env) {
     log,
     metrics,
     groupId: config.groupId,
+    startFrom: config.startFrom,
     input: 'xapiIdentified',
     outputs: ['xapiAnonymized'],
     deadLetter: 'deadLetterIdentified',

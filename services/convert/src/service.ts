@@ -53,6 +53,7 @@ export async function startConvert(env: NodeJS.ProcessEnv = process.env) {
     log,
     metrics,
     groupId: config.groupId,
+    startFrom: config.startFrom,
     input: 'edxValid',
     outputs: ['xapiIdentified'],
     deadLetter: 'deadLetterIdentified',

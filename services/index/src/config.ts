@@ -13,6 +13,13 @@ export const INDEX_CONFIG = {
     max: 65535,
     doc: '/metrics, /healthz, /readyz port (0: any free port)',
   },
+  startFrom: {
+    type: 'enum',
+    env: 'START_FROM',
+    values: ['earliest', 'latest'],
+    default: 'earliest',
+    doc: 'where a consumer group without committed offsets starts',
+  },
   groupId: {
     type: 'string',
     env: 'GROUP_ID',

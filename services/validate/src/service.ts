@@ -28,6 +28,7 @@ export async function startValidate(env: NodeJS.ProcessEnv = process.env) {
     log,
     metrics,
     groupId: config.groupId,
+    startFrom: config.startFrom,
     input: 'raw',
     outputs: ['edxValid', 'xapiIdentified'],
     deadLetter: 'deadLetterIdentified',

@@ -1,5 +1,7 @@
 // The `lrstream` command line: one entry point, one module per command.
 import { demoCommand } from './commands/demo.js';
+import { ingestCommand } from './commands/ingest.js';
+import { runCommand } from './commands/run.js';
 import { stackCommand } from './commands/stack.js';
 import { validateCommand } from './commands/validate.js';
 import { convertCommand } from './commands/convert.js';
@@ -9,6 +11,8 @@ const HELP = `Usage: lrstream <command> [options]
 
 Commands:
   demo [--once]                   the main job on the embedded local stack
+  run <service>|all               start pipeline services (ingest, validate, convert, anonymize, index)
+  ingest file <path...> | --stdin tracking logs and xAPI NDJSON into the raw topic
   stack up|down|status|env|logs   the local infrastructure (Kafka, registry, Elasticsearch, Prometheus)
   validate --format edx|xapi      validate NDJSON events/statements (as "ralph validate")
   convert --from edx --to xapi    convert edX events to xAPI statements (as "ralph convert")
@@ -21,6 +25,8 @@ type Command = (args: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, Command> = {
   demo: demoCommand,
+  run: runCommand,
+  ingest: ingestCommand,
   stack: stackCommand,
   validate: validateCommand,
   convert: convertCommand,

@@ -51,6 +51,8 @@ export interface StageOptions<T> {
   input: TopicId;
   outputs: TopicId[];
   deadLetter: TopicId;
+  /** Where a group with no committed offset starts: the oldest retained record (default) or new ones only. */
+  startFrom?: 'earliest' | 'latest';
   /** One outcome per record, same order. Throw RetryableError to retry the whole batch. */
   process(records: InputRecord<T>[]): Promise<Outcome[]>;
   /** Backoff bounds for retryable failures (ms). */
@@ -86,7 +88,10 @@ export async function runStage<T>(options: StageOptions<T>): Promise<RunningStag
     log.error({ err: payload.error }, 'consumer crashed');
   });
   await consumer.connect();
-  await consumer.subscribe({ topic: TOPICS[options.input], fromBeginning: true });
+  await consumer.subscribe({
+    topic: TOPICS[options.input],
+    fromBeginning: (options.startFrom ?? 'earliest') === 'earliest',
+  });
 
   const encode = async (topic: TopicId, value: object): Promise<Buffer> => {
     const id = schemaIds.get(topic);

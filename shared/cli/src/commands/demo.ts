@@ -203,8 +203,15 @@ export async function demoCommand(args: string[]): Promise<number> {
   }
   say('Starting the five services (logs in .stack/logs/)...');
   const children = new Map<ServiceName, ChildProcess>();
+  // Consumer groups of this demo run only, reading only what is sent from now on: whatever older
+  // records the topics hold (earlier runs, tests) stays out of this run's accounting.
+  const run = Date.now().toString(36);
   for (const s of SERVICES) {
-    const child = startServiceProcess(s, { ...env, LOG_LEVEL: 'info' }, 'pipe');
+    const child = startServiceProcess(
+      s,
+      { ...env, LOG_LEVEL: 'info', GROUP_ID: `demo-${run}-${s}`, START_FROM: 'latest' },
+      'pipe',
+    );
     const log = createWriteStream(join(logs, `${s}.log`), { flags: 'a' });
     child.stdout?.pipe(log);
     child.stderr?.pipe(log);
@@ -243,7 +250,7 @@ export async function demoCommand(args: string[]): Promise<number> {
       result = await account();
     }
     const seconds = (Date.now() - begin) / 1000;
-    const latency = await latencies(stackUrls.ELASTICSEARCH_URL, begin);
+    const latency = await latencies(stackUrls.ELASTICSEARCH_URL, begin, result.statementsIndexed);
     const deadTotal = Object.values(result.deadLettered).reduce((a, b) => a + b, 0);
     const filteredTotal = Object.values(result.filtered).reduce((a, b) => a + b, 0);
     const accounted = result.indexedEvents + deadTotal + filteredTotal;
@@ -303,20 +310,17 @@ function fmt(record: Record<string, number>): string {
 async function latencies(
   esUrl: string,
   since: number,
+  expected: number,
 ): Promise<{ p50: string; p95: string; max: string; n: number }> {
-  const response = await fetch(`${esUrl}/lrstream-xapi/_search`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      size: 10_000,
-      _source: ['lrstream.received_at', 'lrstream.indexed_at'],
-      query: { range: { 'lrstream.received_at': { gte: new Date(since).toISOString() } } },
-    }),
-  });
-  const body = (await response.json()) as {
-    hits?: { hits: { _source: { lrstream: { received_at: string; indexed_at: string } } }[] };
-  };
-  const values = (body.hits?.hits ?? [])
+  let hits: LatencyHit[] = [];
+  // Acknowledged is not yet searchable: refresh, and wait (briefly) until every statement shows.
+  for (let attempt = 0; attempt < 20; attempt += 1) {
+    await fetch(`${esUrl}/lrstream-xapi/_refresh`, { method: 'POST' });
+    hits = await searchSince(esUrl, since);
+    if (hits.length >= Math.min(expected, 10_000)) break;
+    await sleep(500);
+  }
+  const values = hits
     .map(
       (h) => (Date.parse(h._source.lrstream.indexed_at) - Date.parse(h._source.lrstream.received_at)) / 1000,
     )
@@ -329,4 +333,20 @@ async function latencies(
     max: f(values[values.length - 1] ?? NaN),
     n: values.length,
   };
+}
+
+type LatencyHit = { _source: { lrstream: { received_at: string; indexed_at: string } } };
+
+async function searchSince(esUrl: string, since: number): Promise<LatencyHit[]> {
+  const response = await fetch(`${esUrl}/lrstream-xapi/_search`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      size: 10_000,
+      _source: ['lrstream.received_at', 'lrstream.indexed_at'],
+      query: { range: { 'lrstream.received_at': { gte: new Date(since).toISOString() } } },
+    }),
+  });
+  const body = (await response.json()) as { hits?: { hits: LatencyHit[] } };
+  return body.hits?.hits ?? [];
 }
