@@ -1,22 +1,19 @@
 // Speed benchmark of the domain core and of the line commands (not a test).
 //   node --import tsx scripts/bench/domain.ts [--lines 200000] [--runs 5] [--seed 42]
 //        [--file PATH] [--ralph-sample 20000] [--no-cli] [--no-ralph] [--json PATH]
+//        [--stages a,b,c,d] [--domain PATH]
+// --stages runs only the listed in-process stages (d needs b and c for its input); --domain imports
+// the domain core from a built index.js instead of @lrstream/domain (to compare two builds).
 // In-process stages run single-threaded over lines held in memory (the file is generated first);
 // the CLI and Ralph are then timed end to end on the generated file with /usr/bin/time.
 import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import {
-  convertOpenedx,
-  createRalphConverter,
-  parseEdxLine,
-  ralphConvertLine,
-  validateEdxEvent,
-  validateXapiStatement,
-} from '@lrstream/domain';
+import type * as Domain from '@lrstream/domain';
 import type { EdxValidationMode, OpenedxOptions } from '@lrstream/domain';
 import { generateLines } from './generate.js';
 
@@ -33,8 +30,21 @@ const { values } = parseArgs({
     'no-cli': { type: 'boolean', default: false },
     'no-ralph': { type: 'boolean', default: false },
     json: { type: 'string' },
+    stages: { type: 'string', default: 'a,b,c,d' },
+    domain: { type: 'string' },
   },
 });
+// require() of the ES module (Node >= 20.19): tsx runs this script as CommonJS, so no top-level await.
+const domain = createRequire(import.meta.url)(values.domain ?? '@lrstream/domain') as typeof Domain;
+const {
+  convertOpenedx,
+  createRalphConverter,
+  parseEdxLine,
+  ralphConvertLine,
+  validateEdxEvent,
+  validateXapiStatement,
+} = domain;
+const wanted = new Set(values.stages.split(','));
 const N = Number(values.lines);
 const RUNS = Number(values.runs);
 const CLI_RUNS = Number(values['cli-runs']);
@@ -48,6 +58,7 @@ const report: Record<string, unknown> = {
   node: process.version,
   cpu: cpus()[0]?.model,
   cores: cpus().length,
+  domain: values.domain ?? '@lrstream/domain',
   memoryGiB: Math.round(totalmem() / 2 ** 30),
   loadavgStart: loadavg().map((x) => x.toFixed(2)),
 };
@@ -77,6 +88,7 @@ interface Stage {
 const stages: Stage[] = [];
 
 function stage(name: string, items: number, body: () => number): void {
+  if (!wanted.has(name.slice(1, 2))) return;
   body(); // warm-up (JIT, schema compilation)
   const rates: number[] = [];
   let ok = 0;

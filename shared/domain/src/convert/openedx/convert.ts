@@ -1,11 +1,12 @@
 // edX event -> xAPI statements, `openedx` profile: the mapping of Open edX
 // event-routing-backends (ERB), with ERB's deterministic statement ids.
 import { createHash } from 'node:crypto';
+import type { EdxEvent } from '../../edx/types.js';
 import type { Issue } from '../../issues.js';
 import type { BuildContext, Json, StatementParts } from './converters.js';
 import { compact, OPENEDX_CONVERTERS } from './converters.js';
 import { EventReader, jsonKind, OpenedxConversionError } from './event-reader.js';
-import type { OpenedxMappingEntry } from './mapping.js';
+import type { OpenedxMappingEntry, OpenedxVerbKey } from './mapping.js';
 import {
   OPENEDX_ACTIVITY_TYPES,
   OPENEDX_EVENT_MAPPING,
@@ -13,7 +14,7 @@ import {
   OPENEDX_SERVER_PAGE_VIEW,
   OPENEDX_VERBS,
 } from './mapping.js';
-import { isPlainObject, pyIsoTimestamp, pyJsonDumps, pyOr, pyTruthy } from './python.js';
+import { isPlainObject, pyIsoTimestamp, pyJsonDumps, pyJsonString, pyOr, pyTruthy } from './python.js';
 import { openedxStatementId } from './uuid.js';
 
 /** Who performed the event, as ERB finds it (`data.user_id`, `data.username`, then anywhere). */
@@ -69,23 +70,47 @@ export interface OpenedxResult {
 export const OPENEDX_DEFAULT_TRANSFORMER_VERSION = 'lrstream/openedx-erb-10.0.0';
 export const OPENEDX_XAPI_VERSION = '1.0.3';
 
-/** The shape ERB's async tracker delivers, from either input shape (see normalizeTrackingLog). */
-function prepareEvent(raw: Record<string, unknown>, normalize: boolean): Record<string, unknown> {
-  const event: Record<string, unknown> = { ...raw };
-  if (event.name === undefined && typeof event.event_type === 'string') event.name = event.event_type;
-  if (normalize && 'event' in event && !('data' in event)) {
-    let data: unknown = event.event;
+const own = (o: Record<string, unknown>, k: string): unknown =>
+  Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined;
+
+/**
+ * The shape ERB's async tracker delivers, from either input shape (see normalizeTrackingLog):
+ * `name` defaults to event_type; when normalising, `data` is `event` (JSON-decoded when a string)
+ * and `timestamp` defaults to `time`. Read through an overlay instead of a patched copy.
+ * `decoded` is `event.event` already JSON-decoded by the caller (see convertOpenedxParsed).
+ */
+function prepareEvent(
+  raw: Record<string, unknown>,
+  normalize: boolean,
+  decoded: { value: unknown } | undefined,
+): EventReader {
+  const has = (k: string): boolean => Object.prototype.hasOwnProperty.call(raw, k);
+  const eventType = own(raw, 'event_type');
+  const name = own(raw, 'name') === undefined && typeof eventType === 'string' ? eventType : undefined;
+  const hasData = normalize && has('event') && !has('data');
+  let data: unknown;
+  if (hasData) {
+    data = raw.event;
     if (typeof data === 'string') {
-      try {
-        data = JSON.parse(data);
-      } catch {
-        // Not JSON (e.g. a browser problem_check query string): kept as the string.
+      if (decoded !== undefined) data = decoded.value;
+      else {
+        try {
+          data = JSON.parse(data);
+        } catch {
+          // Not JSON (e.g. a browser problem_check query string): kept as the string.
+        }
       }
     }
-    event.data = data;
   }
-  if (normalize && !('timestamp' in event) && 'time' in event) event.timestamp = event.time;
-  return event;
+  const hasTimestamp = normalize && !has('timestamp') && has('time');
+  if (name === undefined && !hasData && !hasTimestamp) return new EventReader(raw);
+  return new EventReader(raw, {
+    name,
+    hasData,
+    data,
+    hasTimestamp,
+    timestamp: hasTimestamp ? raw.time : undefined,
+  });
 }
 
 /** Ralph's server page view rule: a server event named after the requested path. */
@@ -118,6 +143,30 @@ interface Actor {
   readonly json: string;
 }
 
+const EXT_TRANSFORMER = OPENEDX_EXTENSIONS.transformerVersion;
+const EXT_SESSION = OPENEDX_EXTENSIONS.sessionId;
+
+let lastRoot: string | undefined;
+let lastRootJson = '';
+function homePageJson(root: string): string {
+  if (root !== lastRoot) {
+    lastRootJson = pyJsonString(root, true);
+    lastRoot = root;
+  }
+  return lastRootJson;
+}
+
+/** Python json.dumps of each verb (fixed per verb key; part of every statement id). */
+const verbJsonCache = new Map<OpenedxVerbKey, string>();
+function verbJsonOf(key: OpenedxVerbKey): string {
+  let json = verbJsonCache.get(key);
+  if (json === undefined) {
+    json = pyJsonDumps({ id: OPENEDX_VERBS[key], display: { en: key } });
+    verbJsonCache.set(key, json);
+  }
+  return json;
+}
+
 function buildActor(reader: EventReader, options: OpenedxOptions): Actor {
   const user = userOf(reader);
   if (user === undefined) {
@@ -136,7 +185,9 @@ function buildActor(reader: EventReader, options: OpenedxOptions): Actor {
     }
     const account = { name, homePage: options.lmsRootUrl };
     const statement = { objectType: 'Agent', account };
-    return { statement, json: pyJsonDumps(statement) };
+    // pyJsonDumps(statement), spelled out: this runs for every event.
+    const json = `{"objectType": "Agent", "account": {"name": ${pyJsonString(name, true)}, "homePage": ${homePageJson(options.lmsRootUrl)}}}`;
+    return { statement, json };
   }
   const email = options.userEmail?.(user);
   if (typeof email !== 'string' || email === '') {
@@ -185,7 +236,7 @@ function buildStatements(
   warnings: Issue[],
 ): OpenedxStatement[] {
   const erbQuirks = options.erbQuirks ?? false;
-  const warned = new Set<string>();
+  let warned: Set<string> | undefined;
   const ctx: BuildContext = {
     reader,
     name,
@@ -194,7 +245,7 @@ function buildStatements(
     erbQuirks,
     courseName(courseId) {
       const display = options.courseName(courseId);
-      if (display === undefined && !warned.has(courseId)) {
+      if (display === undefined && !(warned ??= new Set()).has(courseId)) {
         warned.add(courseId);
         warnings.push({
           code: 'OPENEDX_COURSE_UNKNOWN',
@@ -207,83 +258,131 @@ function buildStatements(
     warn: (issue) => warnings.push(issue),
   };
 
+  // Statements are built member by member (no compact() copies) in the key order TinCan emits,
+  // which is the order the CLI prints; absent members are simply not set.
   const fromBrowser = pyOr(reader.get('event_source'), reader.get('context.event_source')) === 'browser';
   const verbKey = fromBrowser && entry.browserVerb ? entry.browserVerb : entry.verb;
-  const verb = { id: OPENEDX_VERBS[verbKey], display: { en: verbKey } };
-  const verbJson = pyJsonDumps(verb);
+  const verbId = OPENEDX_VERBS[verbKey];
+  const verbJson = verbJsonOf(verbKey);
   const actor = buildActor(reader, options);
   const timestamp = timestampOf(reader);
 
   const courseId = reader.get('context.course_id');
-  const courseParent =
-    courseId === undefined
-      ? undefined
-      : compact({
-          id: `${options.lmsRootUrl}/course/${String(courseId)}`,
-          objectType: 'Activity',
-          definition: compact({
-            name: (() => {
-              const display = ctx.courseName(String(courseId));
-              return display === undefined ? undefined : { 'en-US': display };
-            })(),
-            type: OPENEDX_ACTIVITY_TYPES.course,
-          }),
-        });
+  let courseParent: Json | undefined;
+  if (courseId !== undefined) {
+    const display = ctx.courseName(String(courseId));
+    courseParent = {
+      id: `${options.lmsRootUrl}/course/${String(courseId)}`,
+      objectType: 'Activity',
+      definition:
+        display === undefined
+          ? { type: OPENEDX_ACTIVITY_TYPES.course }
+          : { name: { 'en-US': display }, type: OPENEDX_ACTIVITY_TYPES.course },
+    };
+  }
 
   const parts: StatementParts = OPENEDX_CONVERTERS[entry.converter](ctx);
   if (!erbQuirks && parts.object.id === undefined) {
     fail('OPENEDX_OBJECT_ID_MISSING', 'No object id can be derived from the event.', '', 'an object id');
   }
 
-  const baseExtensions = compact({
-    [OPENEDX_EXTENSIONS.transformerVersion]:
-      options.transformerVersion ?? OPENEDX_DEFAULT_TRANSFORMER_VERSION,
-    [OPENEDX_EXTENSIONS.sessionId]: reader.get('session'),
-  });
-  const contextActivities = compact({
-    parent: parts.courseParent === false || courseParent === undefined ? undefined : [courseParent],
-    grouping: parts.grouping,
-  });
-  const context = compact({
-    contextActivities: Object.keys(contextActivities).length > 0 ? contextActivities : undefined,
-    extensions: { ...baseExtensions, ...compact(parts.contextExtensions ?? {}) },
-  });
+  // Whole object literals where the members are known (adding members one by one to an object
+  // costs V8 a shape change each time), one variant per optional member.
+  const version = options.transformerVersion ?? OPENEDX_DEFAULT_TRANSFORMER_VERSION;
+  const session = reader.get('session');
+  const baseExtensions = (): Json =>
+    session === undefined
+      ? { [EXT_TRANSFORMER]: version }
+      : { [EXT_TRANSFORMER]: version, [EXT_SESSION]: session };
+
+  const extensions = baseExtensions();
+  const extra = parts.contextExtensions;
+  if (extra !== undefined) {
+    for (const k in extra) {
+      const v = extra[k];
+      if (v !== null && v !== undefined && Object.prototype.hasOwnProperty.call(extra, k)) extensions[k] = v;
+    }
+  }
+  const withParent = parts.courseParent !== false && courseParent !== undefined;
+  const grouping = parts.grouping;
+  const withGrouping = grouping !== undefined && grouping !== null;
+  const context: Json =
+    withParent || withGrouping
+      ? {
+          contextActivities: withParent
+            ? withGrouping
+              ? { parent: [courseParent], grouping }
+              : { parent: [courseParent] }
+            : { grouping },
+          extensions,
+        }
+      : { extensions };
 
   const id = openedxStatementId(verbJson, actor.json, timestamp.raw);
-  const parent: OpenedxStatement = compact({
-    id,
-    actor: actor.statement,
-    verb,
-    object: parts.object,
-    result: parts.result,
-    context,
-    timestamp: timestamp.iso,
-    version: OPENEDX_XAPI_VERSION,
-  });
+  const verb = { id: verbId, display: { en: verbKey } };
+  const parent: OpenedxStatement =
+    parts.result === undefined
+      ? {
+          id,
+          actor: actor.statement,
+          verb,
+          object: parts.object,
+          context,
+          timestamp: timestamp.iso,
+          version: OPENEDX_XAPI_VERSION,
+        }
+      : {
+          id,
+          actor: actor.statement,
+          verb,
+          object: parts.object,
+          result: parts.result,
+          context,
+          timestamp: timestamp.iso,
+          version: OPENEDX_XAPI_VERSION,
+        };
+  if (parts.children === undefined || parts.children.length === 0) return [parent];
 
-  const children = (parts.children ?? []).map((child): OpenedxStatement => {
+  const statements = [parent];
+  const childExtensions = baseExtensions();
+  for (const child of parts.children) {
     if (!erbQuirks && child.object.id === undefined) {
       fail('OPENEDX_OBJECT_ID_MISSING', 'No object id can be derived for a question.', '', 'an object id');
     }
-    return compact({
-      id: openedxStatementId(verbJson, actor.json, timestamp.raw, child.childId),
-      actor: actor.statement,
-      verb,
-      object: child.object,
-      result: child.result,
-      context: compact({
-        contextActivities: compact({
-          parent: [parts.object],
-          grouping: courseParent === undefined ? undefined : [courseParent],
-        }),
-        extensions: baseExtensions,
-        statement: { id, objectType: 'StatementRef' },
-      }),
-      timestamp: timestamp.iso,
-      version: OPENEDX_XAPI_VERSION,
-    });
-  });
-  return [parent, ...children];
+    const childContext = {
+      contextActivities:
+        courseParent === undefined
+          ? { parent: [parts.object] }
+          : { parent: [parts.object], grouping: [courseParent] },
+      extensions: childExtensions,
+      statement: { id, objectType: 'StatementRef' },
+    };
+    const childId = openedxStatementId(verbJson, actor.json, timestamp.raw, child.childId);
+    const childVerb = { id: verbId, display: { en: verbKey } };
+    statements.push(
+      child.result === undefined
+        ? {
+            id: childId,
+            actor: actor.statement,
+            verb: childVerb,
+            object: child.object,
+            context: childContext,
+            timestamp: timestamp.iso,
+            version: OPENEDX_XAPI_VERSION,
+          }
+        : {
+            id: childId,
+            actor: actor.statement,
+            verb: childVerb,
+            object: child.object,
+            result: child.result,
+            context: childContext,
+            timestamp: timestamp.iso,
+            version: OPENEDX_XAPI_VERSION,
+          },
+    );
+  }
+  return statements;
 }
 
 /**
@@ -291,6 +390,29 @@ function buildStatements(
  * `event_type/time/event` shape) to xAPI statements. Never throws: problems come back as issues.
  */
 export function convertOpenedx(event: unknown, options: OpenedxOptions): OpenedxResult {
+  return convertPrepared(event, options, undefined);
+}
+
+/**
+ * `convertOpenedx(parsed.original, options)` for an event from `parseEdxLine`/`parseEdxObject`,
+ * reusing the payload the parser has already JSON-decoded instead of decoding it again. Same
+ * output. The statements may share values with `parsed.payload` (neither is modified).
+ */
+export function convertOpenedxParsed(parsed: EdxEvent, options: OpenedxOptions): OpenedxResult {
+  // Only when the converter would decode exactly the string the parser decoded: tracking-log
+  // input (record is the original object) whose `event` is a JSON text.
+  const reuse =
+    parsed.shape === 'tracking' &&
+    parsed.payloadEncoding === 'json-string' &&
+    typeof parsed.original.event === 'string';
+  return convertPrepared(parsed.original, options, reuse ? { value: parsed.payload } : undefined);
+}
+
+function convertPrepared(
+  event: unknown,
+  options: OpenedxOptions,
+  decoded: { value: unknown } | undefined,
+): OpenedxResult {
   if (!isPlainObject(event)) {
     return {
       statements: [],
@@ -306,8 +428,8 @@ export function convertOpenedx(event: unknown, options: OpenedxOptions): Openedx
       ],
     };
   }
-  const prepared = prepareEvent(event, options.normalizeTrackingLog ?? true);
-  const name = prepared.name;
+  const reader = prepareEvent(event, options.normalizeTrackingLog ?? true, decoded);
+  const name = reader.top('name');
   if (typeof name !== 'string' || name === '') {
     return {
       statements: [],
@@ -323,7 +445,6 @@ export function convertOpenedx(event: unknown, options: OpenedxOptions): Openedx
       ],
     };
   }
-  const reader = new EventReader(prepared);
   const entry = Object.prototype.hasOwnProperty.call(OPENEDX_EVENT_MAPPING, name)
     ? OPENEDX_EVENT_MAPPING[name]
     : isServerPageView(reader, name)

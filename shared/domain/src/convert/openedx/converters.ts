@@ -58,12 +58,21 @@ export interface StatementParts {
 /** Drops null/undefined members, as TinCan's serializer does (empty objects stay). */
 export function compact(record: Json): Json {
   const out: Json = {};
-  for (const [k, v] of Object.entries(record)) if (v !== null && v !== undefined) out[k] = v;
+  // for-in visits own keys in the same order as Object.entries without building pair arrays.
+  for (const k in record) {
+    if (!Object.prototype.hasOwnProperty.call(record, k)) continue;
+    const v = record[k];
+    if (v !== null && v !== undefined) out[k] = v;
+  }
   return out;
 }
 
 function activity(id: string | undefined, definition: Json, objectType = 'Activity'): Json {
-  return compact({ id, objectType, definition: compact(definition) });
+  const out: Json = {};
+  if (id !== undefined && id !== null) out.id = id;
+  out.objectType = objectType;
+  out.definition = compact(definition);
+  return out;
 }
 
 /** ERB `get_object_iri`: `<root>/<type>/<id>`, undefined when the id is. */

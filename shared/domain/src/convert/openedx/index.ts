@@ -6,7 +6,12 @@ export type {
   OpenedxStatus,
   OpenedxUser,
 } from './convert.js';
-export { convertOpenedx, OPENEDX_DEFAULT_TRANSFORMER_VERSION, OPENEDX_XAPI_VERSION } from './convert.js';
+export {
+  convertOpenedx,
+  convertOpenedxParsed,
+  OPENEDX_DEFAULT_TRANSFORMER_VERSION,
+  OPENEDX_XAPI_VERSION,
+} from './convert.js';
 export type {
   OpenedxActivityTypeKey,
   OpenedxConverterKey,

@@ -6,8 +6,14 @@
 export function pyTruthy(value: unknown): boolean {
   if (value === null || value === undefined || value === false || value === 0 || value === '') return false;
   if (Array.isArray(value)) return value.length > 0;
-  if (isPlainObject(value)) return Object.keys(value).length > 0;
+  if (isPlainObject(value)) return hasOwnKey(value);
   return true;
+}
+
+/** Whether an object has at least one own enumerable key (without listing them all). */
+function hasOwnKey(value: Record<string, unknown>): boolean {
+  for (const k in value) if (Object.prototype.hasOwnProperty.call(value, k)) return true;
+  return false;
 }
 
 /** Python `a or b`. */

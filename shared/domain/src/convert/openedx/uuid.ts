@@ -1,22 +1,50 @@
 // RFC 4122 version-5 UUIDs and ERB's deterministic statement id scheme, so statements made here
 // carry the same ids as those Open edX Aspects stores for the same event.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** The RFC 4122 DNS namespace, which ERB uses as its fixed base namespace. */
 export const OPENEDX_DNS_NAMESPACE = '6ba7b810-9dad-11d1-80b4-00c04fd430c8';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+// Hot path (one or two hashes per statement): the namespace bytes and the UTF-8 name are written
+// into one reused buffer and hashed with the one-shot `crypto.hash`, several times cheaper than a
+// `createHash` object per id. Single-threaded use only (the buffer is module state).
+let scratch = Buffer.allocUnsafe(1024);
+const VARIANT = '89ab89ab89ab89ab';
+
+function uuid5FromBytes(namespace: Buffer, name: string): string {
+  const room = 16 + name.length * 3; // UTF-8 never takes more than 3 bytes per UTF-16 unit
+  if (scratch.length < room) scratch = Buffer.allocUnsafe(room * 2);
+  namespace.copy(scratch, 0, 0, 16);
+  const length = 16 + scratch.write(name, 16, 'utf8');
+  const hex = hash('sha1', scratch.subarray(0, length), 'hex');
+  // Version 5 in the high nibble of byte 6, RFC 4122 variant (10xx) in the high bits of byte 8.
+  const variant = VARIANT[parseInt(hex[16] as string, 16)] as string;
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+const uuidBytes = (uuid: string): Buffer => Buffer.from(uuid.replace(/-/g, ''), 'hex');
+const DNS_BYTES = uuidBytes(OPENEDX_DNS_NAMESPACE);
+
 /** uuid5(namespace, name): SHA-1 of the namespace bytes followed by the UTF-8 name. */
 export function openedxUuid5(namespace: string, name: string): string {
   if (!UUID_RE.test(namespace)) throw new TypeError('namespace must be a UUID');
-  const ns = Buffer.from(namespace.replace(/-/g, ''), 'hex');
-  const hash = createHash('sha1').update(ns).update(Buffer.from(name, 'utf8')).digest();
-  const bytes = hash.subarray(0, 16);
-  bytes[6] = ((bytes[6] as number) & 0x0f) | 0x50;
-  bytes[8] = ((bytes[8] as number) & 0x3f) | 0x80;
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return uuid5FromBytes(uuidBytes(namespace), name);
+}
+
+// The inner namespace depends on the verb only (plus the question key for child statements), so
+// it is computed once per verb. Child keys are unbounded: the cache is emptied when it grows.
+const namespaces = new Map<string, Buffer>();
+
+function statementNamespace(key: string): Buffer {
+  let bytes = namespaces.get(key);
+  if (bytes === undefined) {
+    bytes = uuidBytes(uuid5FromBytes(DNS_BYTES, key));
+    if (namespaces.size >= 4096) namespaces.clear();
+    namespaces.set(key, bytes);
+  }
+  return bytes;
 }
 
 /**
@@ -32,5 +60,5 @@ export function openedxStatementId(
   childId?: string,
 ): string {
   const namespaceKey = childId === undefined ? verbJson : `${verbJson}-${childId}`;
-  return openedxUuid5(openedxUuid5(OPENEDX_DNS_NAMESPACE, namespaceKey), `${actorJson}-${rawTimestamp}`);
+  return uuid5FromBytes(statementNamespace(namespaceKey), `${actorJson}-${rawTimestamp}`);
 }

@@ -4,7 +4,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { convertOpenedx } from '../../../src/convert/openedx/index.js';
+import { convertOpenedx, convertOpenedxParsed } from '../../../src/convert/openedx/index.js';
+import { parseEdxLine } from '../../../src/edx/parse.js';
 import { GOLDEN_OPTIONS } from './golden/options.js';
 
 interface GoldenCase {
@@ -36,6 +37,24 @@ function check(order: readonly GoldenCase[]): number {
   return same;
 }
 
+/** The same through convertOpenedxParsed (payload decoded once, by the line parser). */
+function checkParsed(): { same: number; reused: number } {
+  let same = 0;
+  let reused = 0;
+  for (const c of cases) {
+    const parsed = parseEdxLine(JSON.stringify(c.input));
+    if (!parsed.ok) continue;
+    if (parsed.event.shape === 'tracking' && parsed.event.payloadEncoding === 'json-string') reused++;
+    const actual = JSON.stringify(convertOpenedxParsed(parsed.event, GOLDEN_OPTIONS[c.options]!));
+    if (actual !== c.output) {
+      assert.deepEqual(JSON.parse(actual), JSON.parse(c.output), JSON.stringify(c.input));
+      assert.equal(actual, c.output, `key order differs for ${JSON.stringify(c.input)}`);
+    }
+    same++;
+  }
+  return { same, reused };
+}
+
 describe('openedx profile: golden outputs', () => {
   it('has a varied golden file', () => {
     const statuses = new Set(cases.map((c) => (JSON.parse(c.output) as { status: string }).status));
@@ -52,6 +71,14 @@ describe('openedx profile: golden outputs', () => {
     );
     t.diagnostic(
       `golden: ${forward}/${cases.length} equal forward, ${backward} backward (${statements} statements)`,
+    );
+  });
+
+  it('convertOpenedxParsed gives the same outputs from parsed lines', (t) => {
+    const { same, reused } = checkParsed();
+    assert.ok(same >= cases.length - 10 && reused >= 100, `${same} compared, ${reused} reused payloads`);
+    t.diagnostic(
+      `golden via parseEdxLine + convertOpenedxParsed: ${same} equal (${reused} with a reused payload)`,
     );
   });
 });
