@@ -43,5 +43,23 @@ export const ANONYMIZE_CONFIG = {
     default: 'k1',
     doc: 'id of the key, recorded with each statement',
   },
+  keyRingFile: {
+    type: 'string',
+    env: 'ANONYMIZE_KEYRING_FILE',
+    default: '',
+    doc: 'key ring file {"active": "<id>", "keys": {"<id>": "<secret>"}} (overrides ANONYMIZE_KEY_FILE/ANONYMIZE_KEY/ANONYMIZE_KEY_ID)',
+  },
+  policy: {
+    type: 'string',
+    env: 'ANONYMIZE_POLICY',
+    default: 'pseudonymize',
+    doc: 'built-in privacy preset (deploy/privacy/<name>.json): pseudonymize or anonymize',
+  },
+  policyFile: {
+    type: 'string',
+    env: 'ANONYMIZE_POLICY_FILE',
+    default: '',
+    doc: 'privacy policy file (JSON, policyFormat 1); overrides ANONYMIZE_POLICY',
+  },
   logLevel: { type: 'string', env: 'LOG_LEVEL', default: 'info', doc: 'pino level' },
 } as const satisfies ConfigSpec;

@@ -1,2 +1,4 @@
 export { startAnonymize } from './service.js';
-export { anonymizeRecord, POLICY } from './process.js';
+export { anonymizeRecord, type AnonymizeOptions } from './process.js';
+export { loadPolicy, PRESETS } from './policy.js';
+export { loadKeyRing } from './keys.js';

@@ -1,46 +1,75 @@
-// anonymize: identified xAPI -> anonymized xAPI. The Kafka key of the output is the pseudonym, so
-// nothing downstream is derived from the raw identifier. Pure: no Kafka here.
-import { pseudonymizeStatement, type PseudonymKey } from '@lrstream/domain';
+// anonymize: identified xAPI -> anonymized xAPI under a privacy policy. The Kafka key of the output
+// is the pseudonym (or the statement id when the policy keeps no stable identifier), so nothing
+// downstream is derived from the raw identifier. Pure: no Kafka here.
+import {
+  applyPrivacyPolicy,
+  coarsenTime,
+  type PrivacyPolicy,
+  type PrivacyReport,
+  type PseudonymKey,
+} from '@lrstream/domain';
 import type { InputRecord, Outcome } from '@lrstream/kafka';
 import type { XapiAnonymized, XapiStatement } from '@lrstream/schemas';
 
-export const POLICY = 'pseudonymize@1';
+export interface AnonymizeOptions {
+  policy: PrivacyPolicy;
+  key: PseudonymKey;
+}
 
-export function anonymizeRecord(input: InputRecord<XapiStatement>, key: PseudonymKey): Outcome {
+export interface Anonymized {
+  outcome: Outcome;
+  report?: PrivacyReport;
+}
+
+export function anonymizeRecord(input: InputRecord<XapiStatement>, options: AnonymizeOptions): Anonymized {
   const record = input.value;
-  let statement: Record<string, unknown>;
+  let statement: unknown;
   try {
-    statement = JSON.parse(record.statement_json) as Record<string, unknown>;
+    statement = JSON.parse(record.statement_json);
   } catch {
+    statement = undefined;
+  }
+  if (statement === null || typeof statement !== 'object' || Array.isArray(statement)) {
     // Identified zone: the dead letter may carry the original (its topic is the identified DLQ).
     return {
-      kind: 'dead-letter',
-      code: 'ANONYMIZE_STATEMENT_JSON',
-      message: 'The identified statement is not JSON.',
-      pointer: '',
-      payload: Buffer.from(record.statement_json),
-      eventId: record.event_id,
+      outcome: {
+        kind: 'dead-letter',
+        code: 'ANONYMIZE_STATEMENT_JSON',
+        message: 'The identified statement is not a JSON object.',
+        pointer: '',
+        payload: Buffer.from(record.statement_json),
+        eventId: record.event_id,
+      },
     };
   }
-  const { statement: clean, actorPseudonym } = pseudonymizeStatement(statement, key);
+  const { policy, key } = options;
+  const result = applyPrivacyPolicy(statement as Record<string, unknown>, policy, {
+    key,
+    courseId: record.course_id,
+  });
+  const object = result.statement.object as Record<string, unknown> | undefined;
   const value: XapiAnonymized = {
     statement_id: record.statement_id,
     event_id: record.event_id,
-    received_at: record.received_at,
+    received_at: coarsenTime(record.received_at, policy),
     origin: record.origin,
     source_format: record.source_format,
-    timestamp: record.timestamp,
+    timestamp: record.timestamp === null ? null : coarsenTime(record.timestamp, policy),
     verb_id: record.verb_id,
     object_type: record.object_type,
-    object_id: record.object_id,
-    course_id: record.course_id,
-    actor_pseudonym: actorPseudonym ?? null,
-    policy: POLICY,
+    // From the treated statement: the identified one may carry a query string or a user segment.
+    object_id: typeof object?.id === 'string' && record.object_type !== 'SubStatement' ? object.id : null,
+    course_id: result.courseId,
+    actor_pseudonym: result.actorPseudonym,
+    policy: policy.id,
     key_id: key.id,
-    statement_json: JSON.stringify(clean),
+    statement_json: JSON.stringify(result.statement),
   };
   return {
-    kind: 'emit',
-    outputs: [{ topic: 'xapiAnonymized', key: actorPseudonym ?? record.statement_id, value }],
+    outcome: {
+      kind: 'emit',
+      outputs: [{ topic: 'xapiAnonymized', key: result.actorPseudonym ?? record.statement_id, value }],
+    },
+    report: result.report,
   };
 }

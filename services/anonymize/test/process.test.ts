@@ -1,9 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { XapiStatement } from '@lrstream/schemas';
+import type { XapiAnonymized, XapiStatement } from '@lrstream/schemas';
 import { anonymizeRecord } from '../src/process.js';
+import { loadPolicy } from '../src/policy.js';
 
 const key = { id: 'k7', secret: Buffer.from('0123456789abcdef-secret') };
+const pseudonymize = loadPolicy({ policy: 'pseudonymize', policyFile: '' });
+const anonymize = loadPolicy({ policy: 'anonymize', policyFile: '' });
 const statement = {
   id: '2f0c8b9e-4a7d-4b1e-9c3f-6d5e4a3b2c1d',
   actor: {
@@ -12,34 +15,79 @@ const statement = {
     account: { homePage: 'https://lms.example.org', name: 'ada' },
   },
   verb: { id: 'https://w3id.org/xapi/video/verbs/played' },
-  object: { objectType: 'Activity', id: 'https://lms.example.org/video/1' },
+  object: { objectType: 'Activity', id: 'https://lms.example.org/video/1?user=ada' },
+  timestamp: '2026-11-02T08:17:23.457Z',
 };
 const value: XapiStatement = {
   statement_id: statement.id,
   event_id: 'e1',
-  received_at: 1,
+  received_at: Date.parse('2026-11-02T08:17:25.000Z'),
   origin: { topic: 'events.raw.v1', partition: 0, offset: 1 },
   source_format: 'xapi',
   conversion_profile: null,
-  timestamp: null,
+  timestamp: Date.parse(statement.timestamp),
   verb_id: statement.verb.id,
   object_type: 'Activity',
   object_id: statement.object.id,
-  course_id: null,
+  course_id: 'course-v1:FUN+X+1',
   statement_json: JSON.stringify(statement),
 };
+const input = (v: XapiStatement) => ({
+  topic: 'xapi.identified.v1',
+  partition: 0,
+  offset: '0',
+  key: null,
+  timestamp: 0,
+  value: v,
+});
 
-test('the output carries the pseudonym as key, the key id, and no identifier', () => {
-  const outcome = anonymizeRecord(
-    { topic: 'xapi.identified.v1', partition: 0, offset: '0', key: null, timestamp: 0, value },
-    key,
+function emitted(result: ReturnType<typeof anonymizeRecord>) {
+  assert.equal(result.outcome.kind, 'emit');
+  if (result.outcome.kind !== 'emit') throw new Error('unreachable');
+  const [out] = result.outcome.outputs;
+  assert.ok(out);
+  return { key: out.key, topic: out.topic, value: out.value as XapiAnonymized };
+}
+
+test('pseudonymize: key = pseudonym, policy and key id recorded, no identifier anywhere', () => {
+  const out = emitted(anonymizeRecord(input(value), { policy: pseudonymize, key }));
+  assert.equal(out.topic, 'xapiAnonymized');
+  assert.match(out.key, /^[0-9a-f]{32}$/);
+  assert.equal(out.key, out.value.actor_pseudonym);
+  assert.equal(out.value.key_id, 'k7');
+  assert.equal(out.value.policy, 'pseudonymize@2');
+  assert.equal(
+    out.value.object_id,
+    'https://lms.example.org/video/1',
+    'object_id from the treated statement',
   );
-  assert.equal(outcome.kind, 'emit');
-  if (outcome.kind !== 'emit') return;
-  const [out] = outcome.outputs;
-  const v = out?.value as Record<string, unknown>;
-  assert.equal(out?.topic, 'xapiAnonymized');
-  assert.equal(out?.key, v.actor_pseudonym);
-  assert.equal(v.key_id, 'k7');
-  assert.ok(!JSON.stringify(v).includes('ada') && !JSON.stringify(v).includes('Lovelace'));
+  assert.equal(out.value.timestamp, value.timestamp);
+  const text = JSON.stringify(out);
+  assert.ok(!/ada|lovelace/i.test(text), text);
+});
+
+test('anonymize: no stable identifier, message key = statement id, times coarsened', () => {
+  const out = emitted(anonymizeRecord(input(value), { policy: anonymize, key }));
+  assert.equal(out.value.actor_pseudonym, null);
+  assert.equal(out.key, statement.id);
+  assert.equal(out.value.policy, 'anonymize@1');
+  assert.equal(out.value.timestamp, Date.parse('2026-11-02T08:00:00Z'));
+  assert.equal(out.value.received_at, Date.parse('2026-11-02T08:00:00Z'));
+  assert.ok(!/ada|lovelace/i.test(JSON.stringify(out)));
+});
+
+test('a statement that is not a JSON object is dead-lettered in the identified zone', () => {
+  for (const json of ['{', '[1]', 'null']) {
+    const result = anonymizeRecord(input({ ...value, statement_json: json }), { policy: pseudonymize, key });
+    assert.equal(result.outcome.kind, 'dead-letter');
+  }
+});
+
+test('the report counts what was dropped', () => {
+  const odd = { ...statement, context: { extensions: { 'https://example.org/ext/ip': '198.51.100.4' } } };
+  const result = anonymizeRecord(input({ ...value, statement_json: JSON.stringify(odd) }), {
+    policy: pseudonymize,
+    key,
+  });
+  assert.deepEqual(result.report?.dropped, { agent_name: 1, unknown_extension: 1 });
 });

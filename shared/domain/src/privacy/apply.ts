@@ -1,0 +1,420 @@
+// Applies a privacy policy to one xAPI statement. The walk follows the xAPI structure, so every
+// agent (actor, authority, instructor, team, members, agents as objects, SubStatements) is found
+// wherever the specification allows one. In strict mode each object is rebuilt from the
+// properties the policy knows; anything else is dropped and counted, never passed through.
+import { randomBytes } from 'node:crypto';
+import type { PrivacyPolicy } from './policy.js';
+import {
+  PSEUDONYM_HOMEPAGE,
+  agentIfi,
+  keyedHash,
+  keyedUuid,
+  pseudonymOf,
+  type PseudonymKey,
+} from './pseudonymize.js';
+import {
+  createScrubber,
+  generaliseUrl,
+  userAgentFamily,
+  type TextReport,
+  type TextScrubber,
+} from './text.js';
+
+type Json = Record<string, unknown>;
+
+/** Why a field was removed: a bounded set (metric label). */
+export type DropReason =
+  | 'unknown_property'
+  | 'unknown_extension'
+  | 'catalogued_drop'
+  | 'agent'
+  | 'agent_name'
+  | 'registration'
+  | 'session_id'
+  | 'user_agent'
+  | 'ip_address'
+  | 'free_text'
+  | 'user_text'
+  | 'attachments';
+
+export interface PrivacyReport {
+  dropped: Partial<Record<DropReason, number>>;
+  /** Values replaced inside strings, by kind (email, ip, identity, course, url_query, url_user_segment). */
+  replaced: Record<string, number>;
+}
+
+export interface PolicyResult {
+  statement: Json;
+  /** Stable keyed pseudonym of the actor (message key, index field); null under `random`. */
+  actorPseudonym: string | null;
+  /** The course key as the policy publishes it (kept, or keyed). */
+  courseId: string | null;
+  report: PrivacyReport;
+}
+
+export interface PolicyContext {
+  key: PseudonymKey;
+  /** The record's course key (edX course id), replaced inside strings under courseKey=keyed-hash. */
+  courseId?: string | null;
+}
+
+// Interaction types whose response is whatever the learner typed (no type: unknown, so free text).
+const FREE_TEXT_INTERACTIONS = new Set(['fill-in', 'long-fill-in', 'other', undefined]);
+const MIN_IDENTITY_LENGTH = 3;
+
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Strings that identify this statement's agents, to be replaced wherever else they appear. */
+function identitiesOf(statement: Json): string[] {
+  const out: string[] = [];
+  const add = (s: unknown, parts = false) => {
+    if (typeof s !== 'string') return;
+    const t = s.trim();
+    if (t.length >= MIN_IDENTITY_LENGTH) out.push(t);
+    if (parts) for (const p of t.split(/[\s.]+/)) if (p.length >= 4) out.push(p);
+  };
+  const visit = (v: unknown): void => {
+    if (Array.isArray(v)) return v.forEach(visit);
+    if (!isObject(v)) return;
+    if (v.objectType === 'Agent' || v.objectType === 'Group' || 'mbox' in v || 'account' in v) {
+      add(v.name, true);
+      if (typeof v.mbox === 'string') {
+        const address = v.mbox.replace(/^mailto:/i, '');
+        add(address);
+        add(address.split('@')[0], true);
+      }
+      add(v.mbox_sha1sum);
+      add(v.openid);
+      if (isObject(v.account)) add(v.account.name);
+    }
+    for (const child of Object.values(v)) visit(child);
+  };
+  visit(statement);
+  return out;
+}
+
+function courseTokens(courseId: string | null | undefined, policy: PrivacyPolicy, key: PseudonymKey) {
+  const tokens = new Map<string, string>();
+  if (!courseId || policy.rules.courseKey !== 'keyed-hash') return tokens;
+  const hashed = `course-${keyedHash('course', courseId, key)}`;
+  tokens.set(courseId, hashed);
+  // Block keys embed the course key's body (block-v1:ORG+COURSE+RUN+type@...).
+  const body = courseId.split(':')[1];
+  if (body && body.length >= MIN_IDENTITY_LENGTH) tokens.set(body, hashed);
+  return tokens;
+}
+
+/** The published form of a course key under the policy. */
+export function publishedCourseId(
+  courseId: string | null | undefined,
+  policy: PrivacyPolicy,
+  key: PseudonymKey,
+): string | null {
+  if (courseId === null || courseId === undefined) return null;
+  return policy.rules.courseKey === 'keyed-hash' ? `course-${keyedHash('course', courseId, key)}` : courseId;
+}
+
+/** Epoch ms truncated to the policy's unit when timestamps are generalised. */
+export function coarsenTime(ms: number, policy: PrivacyPolicy): number {
+  if (policy.rules.timestamp !== 'generalise') return ms;
+  const unit = policy.generalise.timestampUnit === 'day' ? 86_400_000 : 3_600_000;
+  return Math.floor(ms / unit) * unit;
+}
+
+function coarsenIso(value: unknown, policy: PrivacyPolicy): unknown {
+  if (policy.rules.timestamp !== 'generalise' || typeof value !== 'string') return value;
+  const ms = Date.parse(value);
+  return Number.isFinite(ms) ? new Date(coarsenTime(ms, policy)).toISOString() : undefined;
+}
+
+class Walker {
+  readonly report: PrivacyReport = { dropped: {}, replaced: {} };
+  private readonly text: TextReport = {
+    email: 0,
+    ip: 0,
+    identity: 0,
+    course: 0,
+    url: { query: 0, userSegments: 0 },
+  };
+  private readonly scrubber: TextScrubber;
+  private readonly rules: PrivacyPolicy['rules'];
+
+  constructor(
+    private readonly policy: PrivacyPolicy,
+    private readonly key: PseudonymKey,
+    statement: Json,
+    courseId: string | null | undefined,
+  ) {
+    this.rules = policy.rules;
+    this.scrubber = createScrubber({
+      personal: this.rules.personalDataInText === 'generalise',
+      urls: this.rules.url === 'generalise',
+      userSegments: policy.userPathSegmentSet,
+      identities: identitiesOf(statement),
+      courses: courseTokens(courseId, policy, key),
+      report: this.text,
+    });
+  }
+
+  finish(): PrivacyReport {
+    const t = this.text;
+    const replaced: Record<string, number> = {
+      email: t.email,
+      ip: t.ip,
+      identity: t.identity,
+      course: t.course,
+      url_query: t.url.query,
+      url_user_segment: t.url.userSegments,
+    };
+    for (const [k, v] of Object.entries(replaced)) if (v > 0) this.report.replaced[k] = v;
+    return this.report;
+  }
+
+  drop(reason: DropReason, n = 1): undefined {
+    this.report.dropped[reason] = (this.report.dropped[reason] ?? 0) + n;
+    return undefined;
+  }
+
+  /** Copies the known properties with their handlers; the others are dropped (strict) or scrubbed. */
+  private pick(source: Json, handlers: Record<string, (v: unknown) => unknown>): Json {
+    const out: Json = {};
+    for (const [name, value] of Object.entries(source)) {
+      const handler = handlers[name];
+      if (handler) {
+        const v = handler(value);
+        if (v !== undefined) out[name] = v;
+      } else if (this.policy.strict) this.drop('unknown_property');
+      else out[this.str(name)] = this.any(value);
+    }
+    return out;
+  }
+
+  str = (v: string): string => this.scrubber.scrub(v);
+
+  /** Any JSON value: strings scrubbed, structure kept. */
+  any = (v: unknown): unknown => {
+    if (typeof v === 'string') return this.str(v);
+    if (Array.isArray(v)) return v.map(this.any);
+    if (isObject(v)) {
+      const out: Json = {};
+      for (const [k, x] of Object.entries(v)) out[this.str(k)] = this.any(x);
+      return out;
+    }
+    return v;
+  };
+
+  keep = (v: unknown): unknown => v;
+
+  url = (v: unknown): unknown =>
+    typeof v === 'string' && this.rules.url === 'generalise'
+      ? this.str(generaliseUrl(v, this.policy.userPathSegmentSet, this.text.url))
+      : this.any(v);
+
+  languageMap = (v: unknown): unknown => this.any(v);
+
+  agent(v: unknown, role: 'actor' | 'other'): Json | undefined {
+    if (!isObject(v)) return undefined;
+    const rule = role === 'actor' ? this.rules.actor : this.rules.agents;
+    if (rule === 'drop') return this.drop('agent');
+    const out: Json = {};
+    if (v.objectType === 'Agent' || v.objectType === 'Group') out.objectType = v.objectType;
+    if (v.name !== undefined) {
+      if (this.rules.agentName === 'keep') out.name = v.name;
+      else this.drop('agent_name');
+    }
+    const ifi = agentIfi(v);
+    if (ifi !== undefined) {
+      const name = rule === 'keyed-hash' ? pseudonymOf(ifi, this.key) : randomBytes(16).toString('hex');
+      out.account = { homePage: PSEUDONYM_HOMEPAGE, name };
+    }
+    if (Array.isArray(v.member)) {
+      const members = v.member
+        .map((m) => this.agent(m, role === 'actor' ? 'actor' : 'other'))
+        .filter((m): m is Json => m !== undefined);
+      if (members.length > 0) out.member = members;
+    }
+    if (this.policy.strict) {
+      const known = new Set(['objectType', 'name', 'mbox', 'mbox_sha1sum', 'openid', 'account', 'member']);
+      for (const k of Object.keys(v)) if (!known.has(k)) this.drop('unknown_property');
+    }
+    return out;
+  }
+
+  extensions = (v: unknown): unknown => {
+    if (!isObject(v)) return this.any(v);
+    const out: Json = {};
+    for (const [iri, value] of Object.entries(v)) {
+      const kind = this.policy.extensions[iri];
+      let kept: unknown;
+      switch (kind) {
+        case undefined:
+          kept = this.rules.unknownExtension === 'keep' ? this.any(value) : this.drop('unknown_extension');
+          break;
+        case 'measure':
+          kept = this.any(value);
+          break;
+        case 'drop':
+          kept = this.drop('catalogued_drop');
+          break;
+        case 'sessionId':
+          kept =
+            this.rules.sessionId === 'keyed-hash' && (typeof value === 'string' || typeof value === 'number')
+              ? keyedHash('session', String(value), this.key)
+              : this.drop('session_id');
+          break;
+        case 'userAgent':
+          kept =
+            this.rules.userAgent === 'generalise' && typeof value === 'string'
+              ? userAgentFamily(value)
+              : this.drop('user_agent');
+          break;
+        case 'ipAddress':
+          kept = this.drop('ip_address');
+          break;
+        case 'url':
+          kept = this.url(value);
+          break;
+        case 'userText':
+          kept = this.rules.userText === 'keep' ? this.any(value) : this.drop('user_text');
+          break;
+      }
+      if (kept !== undefined) out[iri] = kept;
+    }
+    return out;
+  };
+
+  definition = (v: unknown): unknown => {
+    if (!isObject(v)) return undefined;
+    const userText = typeof v.type === 'string' && this.policy.userTextTypes.has(v.type);
+    const text = (x: unknown) =>
+      userText && this.rules.userText === 'drop' ? this.drop('user_text') : this.any(x);
+    return this.pick(v, {
+      type: this.keep,
+      interactionType: this.keep,
+      moreInfo: this.url,
+      name: text,
+      description: text,
+      correctResponsesPattern: this.any,
+      choices: this.any,
+      scale: this.any,
+      source: this.any,
+      target: this.any,
+      steps: this.any,
+      extensions: this.extensions,
+    });
+  };
+
+  activity = (v: unknown): unknown => {
+    if (!isObject(v)) return undefined;
+    return this.pick(v, { objectType: this.keep, id: this.url, definition: this.definition });
+  };
+
+  activities = (v: unknown): unknown => (Array.isArray(v) ? v.map(this.activity) : this.activity(v));
+
+  object(v: unknown): unknown {
+    if (!isObject(v)) return undefined;
+    switch (v.objectType) {
+      case 'Agent':
+      case 'Group':
+        // The object is required: an agent the policy drops becomes an unlinkable random one.
+        return (
+          this.agent(v, 'other') ?? {
+            objectType: v.objectType,
+            account: { homePage: PSEUDONYM_HOMEPAGE, name: randomBytes(16).toString('hex') },
+          }
+        );
+      case 'StatementRef':
+        return this.pick(v, { objectType: this.keep, id: this.keep });
+      case 'SubStatement':
+        return this.body(v, true);
+      default:
+        return this.activity(v);
+    }
+  }
+
+  result(v: unknown, object: unknown): unknown {
+    if (!isObject(v)) return undefined;
+    const definition = isObject(object) && isObject(object.definition) ? object.definition : {};
+    const interaction =
+      typeof definition.interactionType === 'string' ? definition.interactionType : undefined;
+    const freeText = FREE_TEXT_INTERACTIONS.has(interaction);
+    return this.pick(v, {
+      score: (s) =>
+        isObject(s)
+          ? this.pick(s, { scaled: this.keep, raw: this.keep, min: this.keep, max: this.keep })
+          : undefined,
+      success: this.keep,
+      completion: this.keep,
+      duration: this.keep,
+      response: (r) => (freeText && this.rules.freeText === 'drop' ? this.drop('free_text') : this.any(r)),
+      extensions: this.extensions,
+    });
+  }
+
+  context(v: unknown): unknown {
+    if (!isObject(v)) return undefined;
+    return this.pick(v, {
+      registration: (r) => {
+        if (this.rules.registration === 'keep') return r;
+        if (this.rules.registration === 'keyed-hash' && typeof r === 'string')
+          return keyedUuid('registration', r, this.key);
+        return this.drop('registration');
+      },
+      instructor: (a) => this.agent(a, 'other'),
+      team: (a) => this.agent(a, 'other'),
+      contextActivities: (c) =>
+        isObject(c)
+          ? this.pick(c, {
+              parent: this.activities,
+              grouping: this.activities,
+              category: this.activities,
+              other: this.activities,
+            })
+          : undefined,
+      revision: this.any,
+      platform: this.any,
+      language: this.keep,
+      statement: (s) => (isObject(s) ? this.pick(s, { objectType: this.keep, id: this.keep }) : undefined),
+      extensions: this.extensions,
+    });
+  }
+
+  body(v: Json, sub: boolean): Json {
+    const handlers: Record<string, (x: unknown) => unknown> = {
+      objectType: this.keep,
+      actor: (a) => this.agent(a, 'actor'),
+      verb: (x) => (isObject(x) ? this.pick(x, { id: this.keep, display: this.languageMap }) : undefined),
+      object: (o) => this.object(o),
+      result: (r) => this.result(r, v.object),
+      context: (c) => this.context(c),
+      timestamp: (t) => coarsenIso(t, this.policy),
+      attachments: () => this.drop('attachments'),
+    };
+    if (!sub) {
+      handlers.id = this.keep;
+      handlers.stored = (t) => coarsenIso(t, this.policy);
+      handlers.version = this.keep;
+      handlers.authority = (a) => this.agent(a, 'other');
+    }
+    return this.pick(v, handlers);
+  }
+}
+
+/** Applies the policy to one statement. Pure apart from random identifiers under `random` rules. */
+export function applyPrivacyPolicy(
+  statement: Json,
+  policy: PrivacyPolicy,
+  context: PolicyContext,
+): PolicyResult {
+  const walker = new Walker(policy, context.key, statement, context.courseId);
+  const clean = walker.body(statement, false);
+  const actor = isObject(statement.actor) ? statement.actor : undefined;
+  const ifi = actor ? agentIfi(actor) : undefined;
+  return {
+    statement: clean,
+    actorPseudonym:
+      policy.rules.actor === 'keyed-hash' && ifi !== undefined ? pseudonymOf(ifi, context.key) : null,
+    courseId: publishedCourseId(context.courseId, policy, context.key),
+    report: walker.finish(),
+  };
+}
