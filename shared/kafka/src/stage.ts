@@ -55,6 +55,10 @@ export interface StageOptions<T> {
   startFrom?: 'earliest' | 'latest';
   /** One outcome per record, same order. Throw RetryableError to retry the whole batch. */
   process(records: InputRecord<T>[]): Promise<Outcome[]>;
+  /** Largest encoded output record (default 900 kB, under Kafka's default 1 MB message limit). */
+  maxRecordBytes?: number;
+  /** Bytes of record values per produce request (default 512 kB). */
+  maxRequestBytes?: number;
   /** Backoff bounds for retryable failures (ms). */
   backoff?: { initialMs: number; maxMs: number };
 }
@@ -68,6 +72,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function runStage<T>(options: StageOptions<T>): Promise<RunningStage> {
   const { kafka, codec, log, metrics } = options;
+  const maxRecordBytes = options.maxRecordBytes ?? 900_000;
+  const maxRequestBytes = options.maxRequestBytes ?? 512 * 1024;
   const schemaIds = new Map<TopicId, number>();
   for (const topic of new Set([...options.outputs, options.deadLetter])) {
     schemaIds.set(topic, await codec.registerValueSchema(TOPICS[topic], valueSchemaOf(topic)));
@@ -196,16 +202,29 @@ export async function runStage<T>(options: StageOptions<T>): Promise<RunningStag
       filtered: new Map<string, number>(),
     };
     const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
-    for (const [i, outcome] of outcomes.entries()) {
+    for (let [i, outcome] of outcomes.entries()) {
       const message = batch.messages[i];
       if (!message) continue;
+      let encoded: Buffer[] = [];
+      if (outcome.kind === 'emit') {
+        encoded = await Promise.all(outcome.outputs.map((out) => encode(out.topic, out.value)));
+        // A record Kafka would refuse can never succeed: dead-letter it (retrying would stall the partition).
+        if (encoded.some((b) => b.length > maxRecordBytes)) {
+          outcome = {
+            kind: 'dead-letter',
+            code: 'LRS_ERR_RECORD_TOO_LARGE',
+            message: `An output record exceeds ${maxRecordBytes} bytes; the input stays at its source offset.`,
+            payload: message.value && message.value.length <= maxRecordBytes / 2 ? message.value : null,
+          };
+        }
+      }
       switch (outcome.kind) {
         case 'emit':
           // An input that yields nothing is accounted for as filtered, never silently dropped.
           if (outcome.outputs.length === 0) bump(counts.filtered, 'no-output');
           else counts.passed += 1;
-          for (const out of outcome.outputs) {
-            add(out.topic, out.key, await encode(out.topic, out.value));
+          for (const [j, out] of outcome.outputs.entries()) {
+            add(out.topic, out.key, encoded[j] as Buffer);
             bump(counts.produced, TOPICS[out.topic]);
           }
           break;
@@ -248,11 +267,9 @@ export async function runStage<T>(options: StageOptions<T>): Promise<RunningStag
           break;
       }
     }
-    if (byTopic.size > 0) {
-      await producer.sendBatch({
-        acks: -1,
-        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-      });
+    // Kafka limits the size of a produce request's record batch: send in bounded chunks.
+    for (const chunk of chunkMessages(byTopic, maxRequestBytes)) {
+      await producer.sendBatch({ acks: -1, topicMessages: chunk });
     }
     // Durable: now the input may be acknowledged.
     const last = batch.messages[batch.messages.length - 1];
@@ -311,4 +328,30 @@ export function isTransient(err: unknown): boolean {
   )
     return true;
   return e?.message === 'fetch failed';
+}
+
+/** Splits messages into produce requests of at most `maxBytes` of values (a larger single record goes alone). */
+export function chunkMessages(
+  byTopic: Map<string, { key: string; value: Buffer }[]>,
+  maxBytes: number,
+): { topic: string; messages: { key: string; value: Buffer }[] }[][] {
+  const chunks: { topic: string; messages: { key: string; value: Buffer }[] }[][] = [];
+  let current = new Map<string, { key: string; value: Buffer }[]>();
+  let size = 0;
+  const flush = () => {
+    if (current.size > 0) chunks.push([...current].map(([topic, messages]) => ({ topic, messages })));
+    current = new Map();
+    size = 0;
+  };
+  for (const [topic, messages] of byTopic) {
+    for (const message of messages) {
+      if (size > 0 && size + message.value.length > maxBytes) flush();
+      const list = current.get(topic) ?? [];
+      list.push(message);
+      current.set(topic, list);
+      size += message.value.length + message.key.length;
+    }
+  }
+  flush();
+  return chunks;
 }

@@ -7,12 +7,15 @@ import { parse } from 'yaml';
 import { loadStackConfig, VERSIONS } from '../src/config.js';
 
 interface ComposeService {
+  command?: string;
   image: string;
   ports?: string[];
   environment?: Record<string, string>;
 }
 
-const compose = parse(readFileSync(new URL('../../../docker-compose.yml', import.meta.url), 'utf8')) as {
+const compose = parse(readFileSync(new URL('../../../docker-compose.yml', import.meta.url), 'utf8'), {
+  merge: true,
+}) as {
   services: Record<string, ComposeService>;
 };
 const config = loadStackConfig({});
@@ -45,4 +48,22 @@ test('compose publishes the same host ports as the local stack', () => {
 
 test('compose starts the registry with the BACKWARD global rule', () => {
   assert.equal(service('registry').environment?.APICURIO_RULES_GLOBAL_COMPATIBILITY, 'BACKWARD');
+});
+
+test('compose runs the five services with the shared environment contract', () => {
+  for (const [name, port] of Object.entries({
+    ingest: 19101,
+    validate: 19102,
+    convert: 19103,
+    anonymize: 19104,
+    index: 19105,
+  })) {
+    const s = compose.services[name] as ComposeService & { command?: string };
+    assert.ok(s, `docker-compose.yml has the ${name} service`);
+    assert.equal(s.command, name);
+    for (const key of ['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'ELASTICSEARCH_URL', 'PROMETHEUS_URL']) {
+      assert.ok(s.environment?.[key], `${name} gets ${key}`);
+    }
+    assert.equal(s.environment?.METRICS_PORT, String(port), `${name} metrics on the port Prometheus scrapes`);
+  }
 });
