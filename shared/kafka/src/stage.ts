@@ -202,7 +202,8 @@ export async function runStage<T>(options: StageOptions<T>): Promise<RunningStag
       filtered: new Map<string, number>(),
     };
     const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
-    for (let [i, outcome] of outcomes.entries()) {
+    for (const [i, planned] of outcomes.entries()) {
+      let outcome = planned;
       const message = batch.messages[i];
       if (!message) continue;
       let encoded: Buffer[] = [];
