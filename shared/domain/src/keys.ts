@@ -26,7 +26,10 @@ export function edxActorKey(event: unknown): string | undefined {
   const e = event as Record<string, unknown>;
   const context = (e.context ?? {}) as Record<string, unknown>;
   const userId = context.user_id;
-  if ((typeof userId === 'number' && Number.isFinite(userId)) || (typeof userId === 'string' && userId !== '')) {
+  if (
+    (typeof userId === 'number' && Number.isFinite(userId)) ||
+    (typeof userId === 'string' && userId !== '')
+  ) {
     return hash('edx-user-id', String(userId));
   }
   if (typeof e.username === 'string' && e.username !== '') return hash('edx-username', e.username);
