@@ -1,24 +1,8 @@
 import type { ConfigSpec } from '@lrstream/runtime';
+import { stageConfigSpec } from '@lrstream/kafka';
 
 export const CONVERT_CONFIG = {
-  brokers: { type: 'list', env: 'KAFKA_BROKERS', doc: 'Kafka bootstrap servers, host:port,...' },
-  registryUrl: { type: 'url', env: 'SCHEMA_REGISTRY_URL', doc: 'Confluent-compatible schema registry URL' },
-  metricsPort: {
-    type: 'int',
-    env: 'METRICS_PORT',
-    default: 19103,
-    min: 0,
-    max: 65535,
-    doc: '/metrics, /healthz, /readyz port',
-  },
-  startFrom: {
-    type: 'enum',
-    env: 'START_FROM',
-    values: ['earliest', 'latest'],
-    default: 'earliest',
-    doc: 'where a consumer group without committed offsets starts',
-  },
-  groupId: { type: 'string', env: 'GROUP_ID', default: 'convert', doc: 'consumer group (replicas share it)' },
+  ...stageConfigSpec('convert', 19103),
   profile: {
     type: 'enum',
     env: 'CONVERT_PROFILE',
@@ -57,5 +41,4 @@ export const CONVERT_CONFIG = {
     default: 'filter',
     doc: 'events without a converter: counted as filtered, or dead-lettered',
   },
-  logLevel: { type: 'string', env: 'LOG_LEVEL', default: 'info', doc: 'pino level' },
 } as const satisfies ConfigSpec;

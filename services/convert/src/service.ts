@@ -1,19 +1,7 @@
 // The convert service: validated edX -> identified xAPI statements.
 import { readFileSync } from 'node:fs';
-import {
-  createKafka,
-  createSchemaCodec,
-  createStageMetrics,
-  ensurePipelineTopics,
-  runStage,
-} from '@lrstream/kafka';
-import {
-  ConfigError,
-  createLogger,
-  createMetricsRegistry,
-  loadConfig,
-  serveMetrics,
-} from '@lrstream/runtime';
+import { startStageService, type RunningService } from '@lrstream/kafka';
+import { ConfigError, loadConfig } from '@lrstream/runtime';
 import type { EdxEvent } from '@lrstream/schemas';
 import { CONVERT_CONFIG } from './config.js';
 import { createConverter } from './process.js';
@@ -29,7 +17,7 @@ function readMap(path: string, variable: string): Record<string, string> {
   }
 }
 
-export async function startConvert(env: NodeJS.ProcessEnv = process.env) {
+export async function startConvert(env: NodeJS.ProcessEnv = process.env): Promise<RunningService> {
   const config = loadConfig(CONVERT_CONFIG, env);
   const convert = createConverter({
     profile: config.profile,
@@ -39,35 +27,12 @@ export async function startConvert(env: NodeJS.ProcessEnv = process.env) {
     courseNames: readMap(config.courseNamesFile, 'COURSE_NAMES_FILE'),
     unsupported: config.unsupported,
   });
-  const log = createLogger({ service: 'convert' }, config.logLevel);
-  const registry = createMetricsRegistry({ service: 'convert' });
-  const metrics = createStageMetrics('convert', registry);
-  const kafka = createKafka({ brokers: config.brokers, clientId: 'lrstream-convert', log });
-  const codec = createSchemaCodec({ url: config.registryUrl });
-  await ensurePipelineTopics(kafka);
-
-  const stage = await runStage<EdxEvent>({
+  return startStageService<EdxEvent>(config, {
     stage: 'convert',
-    kafka,
-    codec,
-    log,
-    metrics,
-    groupId: config.groupId,
-    startFrom: config.startFrom,
     input: 'edxValid',
     outputs: ['xapiIdentified'],
     deadLetter: 'deadLetterIdentified',
     process: async (records) => records.map(convert),
+    describe: { profile: config.profile },
   });
-  const server = await serveMetrics(registry, { port: config.metricsPort, ready: stage.ready });
-  log.info({ metricsPort: server.port, profile: config.profile }, 'convert started');
-  return {
-    log,
-    ready: stage.ready,
-    metricsPort: server.port,
-    stop: async () => {
-      await stage.stop();
-      await server.close();
-    },
-  };
 }

@@ -4,3 +4,4 @@ export * from './registry.js';
 export * from './stage.js';
 export * from './topics.js';
 export * from './producer.js';
+export * from './service.js';
