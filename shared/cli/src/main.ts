@@ -6,6 +6,7 @@ import { stackCommand } from './commands/stack.js';
 import { validateCommand } from './commands/validate.js';
 import { convertCommand } from './commands/convert.js';
 import { extractCommand } from './commands/extract.js';
+import { exportCommand } from './commands/export.js';
 
 const HELP = `Usage: lrstream <command> [options]
 
@@ -17,6 +18,7 @@ Commands:
   validate --format edx|xapi      validate NDJSON events/statements (as "ralph validate")
   convert --from edx --to xapi    convert edX events to xAPI statements (as "ralph convert")
   extract --parser gelf|es        take events out of GELF records or Elasticsearch hits (as "ralph extract")
+  export opendata --out <dir>     k-anonymous aggregated CSV datasets (Frictionless) from the index
 
 Run "lrstream <command> --help" for a command's options.
 `;
@@ -31,6 +33,7 @@ const COMMANDS: Record<string, Command> = {
   validate: validateCommand,
   convert: convertCommand,
   extract: extractCommand,
+  export: exportCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {
