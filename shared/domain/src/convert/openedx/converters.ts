@@ -55,8 +55,21 @@ export interface StatementParts {
 
 // ---------------------------------------------------------------- small builders
 
-/** Drops null/undefined members, as TinCan's serializer does (empty objects stay). */
+/**
+ * Drops null/undefined members, as TinCan's serializer does (empty objects stay). Returns the
+ * argument itself when it has none to drop (every caller passes a fresh literal it does not keep):
+ * copying member by member into `{}` is several times slower in V8 than the literal.
+ */
 export function compact(record: Json): Json {
+  let clean = true;
+  for (const k in record) {
+    const v = record[k];
+    if (v === null || v === undefined) {
+      clean = false;
+      break;
+    }
+  }
+  if (clean) return record;
   const out: Json = {};
   // for-in visits own keys in the same order as Object.entries without building pair arrays.
   for (const k in record) {
@@ -68,11 +81,10 @@ export function compact(record: Json): Json {
 }
 
 function activity(id: string | undefined, definition: Json, objectType = 'Activity'): Json {
-  const out: Json = {};
-  if (id !== undefined && id !== null) out.id = id;
-  out.objectType = objectType;
-  out.definition = compact(definition);
-  return out;
+  const compacted = compact(definition);
+  return id === undefined || id === null
+    ? { objectType, definition: compacted }
+    : { id, objectType, definition: compacted };
 }
 
 /** ERB `get_object_iri`: `<root>/<type>/<id>`, undefined when the id is. */

@@ -177,6 +177,12 @@ function roundHalfEven(x: number): number {
   return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
+/** Days in a month of the proleptic Gregorian calendar (as Date uses). */
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
 const ISO_DATETIME =
   /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(Z|[+-]\d{2}(?::?\d{2})?)$/;
 
@@ -189,14 +195,20 @@ export function pyIsoTimestamp(raw: string): string | undefined {
   const m = ISO_DATETIME.exec(raw);
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s = '00', frac, tz = ''] = m;
-  const date = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)));
+  // What `new Date(Date.UTC(...))` round-tripping checked, without a Date: every field in range
+  // (Date.UTC reads years below 100 as 19xx, so those never round-tripped either).
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
   if (
-    date.getUTCFullYear() !== Number(y) ||
-    date.getUTCMonth() !== Number(mo) - 1 ||
-    date.getUTCDate() !== Number(d) ||
-    date.getUTCHours() !== Number(h) ||
-    date.getUTCMinutes() !== Number(mi) ||
-    date.getUTCSeconds() !== Number(s)
+    year < 100 ||
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    day > daysInMonth(year, month) ||
+    Number(h) > 23 ||
+    Number(mi) > 59 ||
+    Number(s) > 59
   ) {
     return undefined;
   }
@@ -209,5 +221,8 @@ export function pyIsoTimestamp(raw: string): string | undefined {
     if (Number(hh) > 23 || Number(mm) > 59) return undefined;
     offset = Number(hh) === 0 && Number(mm) === 0 ? '+00:00' : `${tz[0]}${hh}:${mm}`;
   }
-  return `${y}-${mo}-${d}T${h}:${mi}:${s}${micro === '000000' ? '' : '.' + micro}${offset}`;
+  const iso = `${y}-${mo}-${d}T${h}:${mi}:${s}${micro === '000000' ? '' : '.' + micro}${offset}`;
+  // Usually the input is already in this form: keep the input (one flat string) rather than the
+  // rope the template builds, which would otherwise live as long as the statement.
+  return iso === raw ? raw : iso;
 }
