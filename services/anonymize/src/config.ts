@@ -1,29 +1,8 @@
 import type { ConfigSpec } from '@lrstream/runtime';
+import { stageConfigSpec } from '@lrstream/kafka';
 
 export const ANONYMIZE_CONFIG = {
-  brokers: { type: 'list', env: 'KAFKA_BROKERS', doc: 'Kafka bootstrap servers, host:port,...' },
-  registryUrl: { type: 'url', env: 'SCHEMA_REGISTRY_URL', doc: 'Confluent-compatible schema registry URL' },
-  metricsPort: {
-    type: 'int',
-    env: 'METRICS_PORT',
-    default: 19104,
-    min: 0,
-    max: 65535,
-    doc: '/metrics, /healthz, /readyz port',
-  },
-  startFrom: {
-    type: 'enum',
-    env: 'START_FROM',
-    values: ['earliest', 'latest'],
-    default: 'earliest',
-    doc: 'where a consumer group without committed offsets starts',
-  },
-  groupId: {
-    type: 'string',
-    env: 'GROUP_ID',
-    default: 'anonymize',
-    doc: 'consumer group (replicas share it)',
-  },
+  ...stageConfigSpec('anonymize', 19104),
   keyFile: {
     type: 'string',
     env: 'ANONYMIZE_KEY_FILE',
@@ -61,5 +40,4 @@ export const ANONYMIZE_CONFIG = {
     default: '',
     doc: 'privacy policy file (JSON, policyFormat 1); overrides ANONYMIZE_POLICY',
   },
-  logLevel: { type: 'string', env: 'LOG_LEVEL', default: 'info', doc: 'pino level' },
 } as const satisfies ConfigSpec;

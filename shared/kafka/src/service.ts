@@ -1,6 +1,12 @@
 // What every Kafka-to-Kafka stage service shares: its base configuration and its start-up wiring
 // (logger, metrics, Kafka client, registry codec, topics, the stage loop, the metrics server).
-import { createLogger, createMetricsRegistry, serveMetrics, type Logger } from '@lrstream/runtime';
+import {
+  createLogger,
+  createMetricsRegistry,
+  serveMetrics,
+  type Logger,
+  type Registry,
+} from '@lrstream/runtime';
 import type { TopicId } from '@lrstream/schemas';
 import { createKafka } from './client.js';
 import { createStageMetrics } from './metrics.js';
@@ -48,6 +54,8 @@ export interface StageServiceSpec<T> {
   outputs: TopicId[];
   deadLetter: TopicId;
   process(records: InputRecord<T>[]): Promise<Outcome[]>;
+  /** The service's metrics registry, when it registers metrics of its own beside the stage's. */
+  registry?: Registry;
   /** Extra fields for the "started" log line (never secrets). */
   describe?: Record<string, unknown>;
 }
@@ -64,7 +72,7 @@ export async function startStageService<T>(
   spec: StageServiceSpec<T>,
 ): Promise<RunningService> {
   const log = createLogger({ service: spec.stage }, config.logLevel);
-  const registry = createMetricsRegistry({ service: spec.stage });
+  const registry = spec.registry ?? createMetricsRegistry({ service: spec.stage });
   const metrics = createStageMetrics(spec.stage, registry);
   const kafka = createKafka({ brokers: [...config.brokers], clientId: `lrstream-${spec.stage}`, log });
   const codec = createSchemaCodec({ url: config.registryUrl });
