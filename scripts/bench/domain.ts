@@ -146,6 +146,28 @@ stage('(b) convert, openedx profile (parse + convert)', N, () => {
   return converted;
 });
 
+// The same through convertOpenedxParsed, which reuses the payload parseEdxLine has decoded (the
+// CLI calls convertOpenedx on the original object). Statements kept the same way as above.
+const { convertOpenedxParsed } = domain as Partial<typeof Domain>;
+if (convertOpenedxParsed !== undefined) {
+  const kept: unknown[] = [];
+  stage('(b) same, convertOpenedxParsed (payload decoded once)', N, () => {
+    let converted = 0;
+    kept.length = 0;
+    for (const line of lines) {
+      const parsed = parseEdxLine(line);
+      if (!parsed.ok) continue;
+      const result = convertOpenedxParsed(parsed.event, openedxOptions);
+      if (result.status === 'converted') {
+        converted++;
+        for (const s of result.statements) kept.push(s);
+      }
+    }
+    return converted;
+  });
+  kept.length = 0;
+}
+
 const ralph = createRalphConverter({ platformUrl: PLATFORM, uuidNamespace: NAMESPACE });
 const rawLines = lines.map((l) => l + '\n');
 const ralphStatements: unknown[] = [];

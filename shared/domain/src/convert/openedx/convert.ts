@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import type { EdxEvent } from '../../edx/types.js';
 import type { Issue } from '../../issues.js';
 import type { BuildContext, Json, StatementParts } from './converters.js';
-import { compact, OPENEDX_CONVERTERS } from './converters.js';
+import { compact, CourseStringCache, OPENEDX_CONVERTERS } from './converters.js';
 import { EventReader, jsonKind, OpenedxConversionError } from './event-reader.js';
 import type { OpenedxMappingEntry, OpenedxVerbKey } from './mapping.js';
 import {
@@ -195,6 +195,11 @@ function homePageJson(root: string): string {
   return lastRootJson;
 }
 
+const courseIris = new CourseStringCache();
+function courseIri(root: string, courseId: string): string {
+  return courseIris.get(root, courseId) ?? courseIris.set(root, courseId, `${root}/course/${courseId}`);
+}
+
 /** Python json.dumps of each verb (fixed per verb key; part of every statement id). */
 const verbJsonCache = new Map<OpenedxVerbKey, string>();
 function verbJsonOf(key: OpenedxVerbKey): string {
@@ -311,7 +316,7 @@ function buildStatements(
   if (courseId !== undefined) {
     const display = ctx.courseName(String(courseId));
     courseParent = {
-      id: `${options.lmsRootUrl}/course/${String(courseId)}`,
+      id: courseIri(options.lmsRootUrl, String(courseId)),
       objectType: 'Activity',
       definition:
         display === undefined

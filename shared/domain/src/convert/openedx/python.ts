@@ -221,8 +221,15 @@ export function pyIsoTimestamp(raw: string): string | undefined {
     if (Number(hh) > 23 || Number(mm) > 59) return undefined;
     offset = Number(hh) === 0 && Number(mm) === 0 ? '+00:00' : `${tz[0]}${hh}:${mm}`;
   }
-  const iso = `${y}-${mo}-${d}T${h}:${mi}:${s}${micro === '000000' ? '' : '.' + micro}${offset}`;
-  // Usually the input is already in this form: keep the input (one flat string) rather than the
-  // rope the template builds, which would otherwise live as long as the statement.
-  return iso === raw ? raw : iso;
+  // Usually the input is already in the output form (seconds, six non-zero fraction digits after
+  // a '.', the offset as isoformat writes it): then the input itself is the result, one flat
+  // string instead of a rope that would live as long as the statement.
+  if (
+    m[6] !== undefined &&
+    offset === tz &&
+    (frac === undefined || (frac.length === 6 && frac !== '000000' && raw.charCodeAt(19) === 0x2e))
+  ) {
+    return raw;
+  }
+  return `${y}-${mo}-${d}T${h}:${mi}:${s}${micro === '000000' ? '' : '.' + micro}${offset}`;
 }
