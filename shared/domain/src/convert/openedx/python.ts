@@ -183,6 +183,46 @@ function daysInMonth(year: number, month: number): number {
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
+const digitAt = (s: string, i: number): number => {
+  const c = s.charCodeAt(i) - 0x30;
+  return c >= 0 && c <= 9 ? c : NaN;
+};
+const twoDigits = (s: string, i: number): number => digitAt(s, i) * 10 + digitAt(s, i + 1);
+
+/**
+ * The form Open edX writes, `YYYY-MM-DDTHH:MM:SS.ffffff+HH:MM`, valid and already what
+ * pyIsoTimestamp returns for it (fraction not all zeros, offset not -00:00): checked without the
+ * regular expression. Anything else (false) takes the general path.
+ */
+function isCanonicalMicros(s: string): boolean {
+  if (s.length !== 32) return false;
+  const c = (i: number): number => s.charCodeAt(i);
+  if (c(4) !== 0x2d || c(7) !== 0x2d || c(10) !== 0x54 || c(13) !== 0x3a || c(16) !== 0x3a) return false;
+  if (c(19) !== 0x2e || (c(26) !== 0x2b && c(26) !== 0x2d) || c(29) !== 0x3a) return false;
+  const year = twoDigits(s, 0) * 100 + twoDigits(s, 2);
+  const month = twoDigits(s, 5);
+  const day = twoDigits(s, 8);
+  const offH = twoDigits(s, 27);
+  const offM = twoDigits(s, 30);
+  let micros = 0;
+  for (let i = 20; i < 26; i++) micros = micros * 10 + digitAt(s, i);
+  // NaN (a non-digit) fails every comparison below.
+  return (
+    year >= 100 &&
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth(year, month) &&
+    twoDigits(s, 11) <= 23 &&
+    twoDigits(s, 14) <= 59 &&
+    twoDigits(s, 17) <= 59 &&
+    micros > 0 &&
+    offH <= 23 &&
+    offM <= 59 &&
+    (c(26) === 0x2b || offH !== 0 || offM !== 0)
+  );
+}
+
 const ISO_DATETIME =
   /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(Z|[+-]\d{2}(?::?\d{2})?)$/;
 
@@ -192,6 +232,7 @@ const ISO_DATETIME =
  * Undefined when Python would reject it (not ISO 8601, or no timezone).
  */
 export function pyIsoTimestamp(raw: string): string | undefined {
+  if (isCanonicalMicros(raw)) return raw;
   const m = ISO_DATETIME.exec(raw);
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s = '00', frac, tz = ''] = m;

@@ -14,11 +14,17 @@ let scratch = Buffer.allocUnsafe(1024);
 const text = Buffer.alloc(36);
 const VARIANT = '89ab89ab89ab89ab';
 
-function uuid5FromBytes(namespace: Buffer, name: string): string {
-  const room = 16 + name.length * 3; // UTF-8 never takes more than 3 bytes per UTF-16 unit
+/** uuid5 of `name`, or of `name + '-' + suffix` when a suffix is given (written without joining). */
+function uuid5FromBytes(namespace: Buffer, name: string, suffix?: string): string {
+  // UTF-8 never takes more than 3 bytes per UTF-16 unit.
+  const room = 17 + (name.length + (suffix === undefined ? 0 : suffix.length)) * 3;
   if (scratch.length < room) scratch = Buffer.allocUnsafe(room * 2);
   namespace.copy(scratch, 0, 0, 16);
-  const length = 16 + scratch.write(name, 16, 'utf8');
+  let length = 16 + scratch.write(name, 16, 'utf8');
+  if (suffix !== undefined) {
+    scratch[length++] = 0x2d; // '-'
+    length += scratch.write(suffix, length, 'utf8');
+  }
   const hex = hash('sha1', scratch.subarray(0, length), 'hex');
   // The text is laid out in a small buffer and read back as one flat string: a template of
   // slices would leave a rope of ~14 string objects in every retained statement.
@@ -68,5 +74,5 @@ export function openedxStatementId(
   childId?: string,
 ): string {
   const namespaceKey = childId === undefined ? verbJson : `${verbJson}-${childId}`;
-  return uuid5FromBytes(statementNamespace(namespaceKey), `${actorJson}-${rawTimestamp}`);
+  return uuid5FromBytes(statementNamespace(namespaceKey), actorJson, rawTimestamp);
 }
