@@ -60,6 +60,36 @@ describe('openedx python compatibility helpers', () => {
     }
   });
 
+  it('pyIsoTimestamp: the fast check of the usual 32-character form agrees with the general rules', () => {
+    const same = [
+      '2024-02-29T23:59:59.000001-05:30',
+      '2000-02-29T00:00:00.999999+00:00',
+      '0100-01-01T00:00:00.100000+23:59',
+    ];
+    for (const ts of same) assert.equal(pyIsoTimestamp(ts), ts, ts);
+    const rewritten: Array<[string, string]> = [
+      ['2024-03-04T08:00:00.000000+00:00', '2024-03-04T08:00:00+00:00'],
+      ['2024-03-04T08:00:00.123456-00:00', '2024-03-04T08:00:00.123456+00:00'],
+      ['2024-03-04T08:00:00,123456+01:00', '2024-03-04T08:00:00.123456+01:00'],
+    ];
+    for (const [ts, iso] of rewritten) assert.equal(pyIsoTimestamp(ts), iso, ts);
+    for (const bad of [
+      '2023-02-29T08:00:00.123456+00:00', // not a leap year
+      '1900-02-29T08:00:00.123456+00:00', // century, not a leap year
+      '0099-03-04T08:00:00.123456+00:00', // Date.UTC reads 99 as 1999
+      '2024-03-04T24:00:00.123456+00:00',
+      '2024-03-04T08:60:00.123456+00:00',
+      '2024-03-04T08:00:60.123456+00:00',
+      '2024-13-04T08:00:00.123456+00:00',
+      '2024-03-04T08:00:00.123456+24:00',
+      '2024-03-04T08:00:00.123456+00:60',
+      '2024-03-04T08:00:00.12a456+00:00',
+      '2024-03-04T08:00:00.123456 00:00',
+    ]) {
+      assert.equal(pyIsoTimestamp(bad), undefined, bad);
+    }
+  });
+
   it('durations print as TinCan jsonify_timedelta does', () => {
     const cases: Array<[number, string]> = [
       [195, 'PT03M15S'],
