@@ -107,6 +107,14 @@ describe('smoke: the stack is real', () => {
   });
 
   describe('Prometheus', () => {
+    test("lrstream's alert rules are loaded", async () => {
+      const body = (await (await fetch(`${required('PROMETHEUS_URL')}/api/v1/rules`)).json()) as {
+        data: { groups: { rules: { name: string }[] }[] };
+      };
+      const names = body.data.groups.flatMap((g) => g.rules.map((r) => r.name));
+      assert.ok(names.includes('LrstreamServiceDown'), `rules loaded: ${names.join(', ')}`);
+    });
+
     test('a prom-client metric exposed by Node is read back through the Prometheus HTTP API', async () => {
       const registry = createMetricsRegistry({ service: 'smoke' });
       const counter = new Counter({

@@ -132,6 +132,14 @@ function parseTime(value: unknown): number | null {
   return Number.isFinite(ms) ? ms : null;
 }
 
+/**
+ * Open edX course ids inside a course activity IRI (https://lms/courses/course-v1:ORG+RUN+TERM/...)
+ * are reduced to the course key, so xAPI input and converted edX events share one course_id.
+ */
+function courseKey(iri: string): string {
+  return iri.match(/(course-v1:[^/?#]+)/)?.[1] ?? iri;
+}
+
 /** The course a statement belongs to: the first contextActivities parent or grouping of type course. */
 function courseOf(statement: Record<string, unknown>): string | null {
   const context = statement.context as Record<string, unknown> | undefined;
@@ -140,7 +148,8 @@ function courseOf(statement: Record<string, unknown>): string | null {
     const list = activities?.[kind];
     for (const activity of Array.isArray(list) ? list : list ? [list] : []) {
       const a = activity as { id?: unknown; definition?: { type?: unknown } };
-      if (typeof a.id === 'string' && String(a.definition?.type ?? '').endsWith('/course')) return a.id;
+      if (typeof a.id === 'string' && String(a.definition?.type ?? '').endsWith('/course'))
+        return courseKey(a.id);
     }
   }
   return null;

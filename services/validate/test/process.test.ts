@@ -66,7 +66,11 @@ test('a valid xAPI statement goes to the identified topic with its lifted fields
   assert.equal(value.statement_id, statement.id);
   assert.equal(value.verb_id, statement.verb.id);
   assert.equal(value.object_id, statement.object.id);
-  assert.equal(value.course_id, 'https://lms.example.org/course/c1');
+  assert.equal(
+    value.course_id,
+    'https://lms.example.org/course/c1',
+    'not an Open edX course: the IRI itself',
+  );
   assert.equal(value.timestamp, Date.parse(statement.timestamp));
   assert.deepEqual(value.origin, { topic: 'events.raw.v1', partition: 2, offset: 41 });
   assert.match(out.key, /^[0-9a-f]{32}$/, 'keyed by a hash of the actor, not the raw name');
@@ -154,4 +158,22 @@ test('an edX type without a model passes by default and is dead-lettered on requ
     unknownEdx: 'dead-letter',
   });
   assert.equal(refused.kind, 'dead-letter');
+});
+
+test('an Open edX course IRI is reduced to its course key', () => {
+  const withEdxCourse = {
+    ...statement,
+    context: {
+      contextActivities: {
+        parent: [
+          {
+            id: 'https://lms.example.org/courses/course-v1:FUN+STAT101+2026_T1/about',
+            definition: { type: 'http://adlnet.gov/expapi/activities/course' },
+          },
+        ],
+      },
+    },
+  };
+  const out = emitted(validateRecord(raw('xapi', JSON.stringify(withEdxCourse)), options));
+  assert.equal((out.value as { course_id: string }).course_id, 'course-v1:FUN+STAT101+2026_T1');
 });

@@ -22,7 +22,10 @@ export function prometheusComponent(config: StackConfig): Component {
     prepare(say) {
       binary = ensurePrometheus(config, say);
       mkdirSync(join(dir, 'data'), { recursive: true });
-      writeFileSync(configFile, scrapeConfig(host));
+      writeFileSync(
+        configFile,
+        scrapeConfig(host, join(config.repoRoot, 'deploy', 'prometheus', 'alerts.yml')),
+      );
     },
     start() {
       return spawnDetached({
@@ -48,7 +51,7 @@ export function prometheusComponent(config: StackConfig): Component {
 }
 
 /** One job per lrstream service, on the fixed metrics ports the services default to. */
-function scrapeConfig(host: string): string {
+function scrapeConfig(host: string, alerts: string): string {
   const jobs = Object.entries(SERVICE_METRICS_PORTS)
     .map(
       ([service, port]) =>
@@ -59,6 +62,9 @@ function scrapeConfig(host: string): string {
 global:
   scrape_interval: 2s
   evaluation_interval: 5s
+# The same alert rules as docker-compose's Prometheus.
+rule_files:
+  - ${alerts}
 scrape_configs:
 ${jobs}`;
 }
