@@ -4,7 +4,7 @@ import type { Issue } from '../../issues.js';
 import { ralphSelectConverter } from './converters.js';
 import type { RalphConverterInfo, RalphConverterName } from './converters.js';
 import { isRalphIri } from './iri.js';
-import { pyGet, pyIsEmpty, pyStr, pyStrip, pyTruthy } from './python.js';
+import { pyGet1, pyGet2, pyIsEmpty, pyStr, pyStrip, pyTruthy } from './python.js';
 import { jsonTypeOf, ralphDatetime, ralphLaxStr, ralphNonNegativeFloat, ralphUuid } from './pydantic.js';
 import { ralphParseNamespace, uuid5 } from './uuid5.js';
 
@@ -43,6 +43,19 @@ const VIDEO_EXT = 'https://w3id.org/xapi/video/extensions/';
 const LMS_PROFILE = 'https://w3id.org/xapi/lms';
 const VIDEO_PROFILE = 'https://w3id.org/xapi/video';
 const PROFILE_TYPE = 'http://adlnet.gov/expapi/activities/profile';
+const EXT_SESSION = `${VIDEO_EXT}session-id`;
+const EXT_LENGTH = `${VIDEO_EXT}length`;
+const EXT_USER_AGENT = `${VIDEO_EXT}user-agent`;
+const EXT_TIME = `${VIDEO_EXT}time`;
+const EXT_TIME_FROM = `${VIDEO_EXT}time-from`;
+const EXT_TIME_TO = `${VIDEO_EXT}time-to`;
+const EXT_PROGRESS = `${VIDEO_EXT}progress`;
+/** Video conversions that carry a length extension. */
+const HAS_LENGTH: ReadonlySet<RalphConverterName> = new Set<RalphConverterName>([
+  'UILoadVideoToVideoInitialized',
+  'UIPauseVideoToVideoPaused',
+  'UIStopVideoToVideoTerminated',
+]);
 
 /** Issue codes of this module. */
 export const RALPH_ISSUE = {
@@ -79,7 +92,7 @@ function jsonNumber(value: number): number | null {
 }
 
 function readTimestamp(work: Work, required: boolean): string | undefined {
-  const raw = pyGet(work.event, ['time']);
+  const raw = pyGet1(work.event, 'time');
   if (pyIsEmpty(raw)) {
     if (required)
       issue(work, RALPH_ISSUE.missing, '/time', 'Ralph requires a time for this statement.', 'datetime');
@@ -112,7 +125,7 @@ function checkIri(work: Work, iri: string, pointer: string): string | undefined 
 }
 
 function objectIdServer(work: Work): string | undefined {
-  const type = pyGet(work.event, ['event_type']);
+  const type = pyGet1(work.event, 'event_type');
   if (typeof type !== 'string') {
     issue(
       work,
@@ -128,7 +141,7 @@ function objectIdServer(work: Work): string | undefined {
 }
 
 function objectIdPage(work: Work): string | undefined {
-  const page = pyGet(work.event, ['page']);
+  const page = pyGet1(work.event, 'page');
   if (pyIsEmpty(page)) {
     issue(work, RALPH_ISSUE.missing, '/page', 'Ralph uses page as the object id.', 'IRI', jsonTypeOf(page));
     return undefined;
@@ -142,7 +155,7 @@ function objectIdPage(work: Work): string | undefined {
 
 /** Ralph reads enrollment and video fields from an object payload only; a JSON-string payload fails. */
 function payloadIsObject(work: Work): boolean {
-  const payload = pyGet(work.event, ['event']);
+  const payload = pyGet1(work.event, 'event');
   if (typeof payload === 'object' && payload !== null && !Array.isArray(payload)) return true;
   issue(
     work,
@@ -156,7 +169,7 @@ function payloadIsObject(work: Work): boolean {
 }
 
 function objectIdCourse(work: Work): string | undefined {
-  const courseId = pyGet(work.event, ['event', 'course_id']);
+  const courseId = pyGet2(work.event, 'event', 'course_id');
   if (typeof courseId !== 'string') {
     issue(
       work,
@@ -177,8 +190,8 @@ interface VideoObject {
 }
 
 function videoObject(work: Work, payloadOk: boolean): VideoObject | undefined {
-  const courseId = pyGet(work.event, ['context', 'course_id']);
-  const videoId = payloadOk ? pyGet(work.event, ['event', 'id']) : undefined;
+  const courseId = pyGet2(work.event, 'context', 'course_id');
+  const videoId = payloadOk ? pyGet2(work.event, 'event', 'id') : undefined;
   let ok = true;
   if (typeof courseId !== 'string') {
     issue(
@@ -223,7 +236,7 @@ function videoObject(work: Work, payloadOk: boolean): VideoObject | undefined {
 }
 
 function readSession(work: Work, required: boolean): string | undefined {
-  const raw = pyGet(work.event, ['session']);
+  const raw = pyGet1(work.event, 'session');
   if (pyIsEmpty(raw)) {
     if (required) issue(work, RALPH_ISSUE.missing, '/session', 'Ralph requires a session id here.', 'UUID');
     return undefined;
@@ -244,7 +257,7 @@ function readSession(work: Work, required: boolean): string | undefined {
 
 function readVideoTime(work: Work, field: string): number | null | undefined {
   const pointer = `/event/${field}`;
-  const raw = pyGet(work.event, ['event', field]);
+  const raw = pyGet2(work.event, 'event', field);
   if (pyIsEmpty(raw)) {
     issue(work, RALPH_ISSUE.missing, pointer, 'Ralph requires this video time.', 'non-negative number');
     return undefined;
@@ -304,17 +317,13 @@ function buildVideoParts(info: RalphConverterInfo, work: Work): Parts | undefine
   const payloadOk = payloadIsObject(work);
   const video = videoObject(work, payloadOk);
   // load, pause and stop always carry a length extension, which makes the session id mandatory.
-  const hasLength = [
-    'UILoadVideoToVideoInitialized',
-    'UIPauseVideoToVideoPaused',
-    'UIStopVideoToVideoTerminated',
-  ];
-  const session = readSession(work, hasLength.includes(info.name));
+  const hasLength = HAS_LENGTH.has(info.name);
+  const session = readSession(work, hasLength);
   const extensions: Record<string, unknown> = {};
-  if (session !== undefined) extensions[`${VIDEO_EXT}session-id`] = session;
-  if (hasLength.includes(info.name)) extensions[`${VIDEO_EXT}length`] = 0;
+  if (session !== undefined) extensions[EXT_SESSION] = session;
+  if (hasLength) extensions[EXT_LENGTH] = 0;
   if (info.name === 'UILoadVideoToVideoInitialized') {
-    const agent = pyGet(work.event, ['agent']);
+    const agent = pyGet1(work.event, 'agent');
     if (!pyIsEmpty(agent)) {
       const text = ralphLaxStr(agent);
       if (text === undefined) {
@@ -326,7 +335,7 @@ function buildVideoParts(info: RalphConverterInfo, work: Work): Parts | undefine
           'string',
           jsonTypeOf(agent),
         );
-      } else extensions[`${VIDEO_EXT}user-agent`] = text;
+      } else extensions[EXT_USER_AGENT] = text;
     }
   }
   let result: Record<string, unknown> | undefined;
@@ -335,13 +344,13 @@ function buildVideoParts(info: RalphConverterInfo, work: Work): Parts | undefine
       const from = readVideoTime(work, 'old_time');
       const to = readVideoTime(work, 'new_time');
       if (from !== undefined && to !== undefined) {
-        result = { extensions: { [`${VIDEO_EXT}time-from`]: from, [`${VIDEO_EXT}time-to`]: to } };
+        result = { extensions: { [EXT_TIME_FROM]: from, [EXT_TIME_TO]: to } };
       }
     } else if (info.name !== 'UILoadVideoToVideoInitialized') {
       const time = readVideoTime(work, 'currentTime');
       if (time !== undefined) {
-        const ext: Record<string, unknown> = { [`${VIDEO_EXT}time`]: time };
-        if (info.name === 'UIStopVideoToVideoTerminated') ext[`${VIDEO_EXT}progress`] = 0;
+        const ext: Record<string, unknown> = { [EXT_TIME]: time };
+        if (info.name === 'UIStopVideoToVideoTerminated') ext[EXT_PROGRESS] = 0;
         result = { extensions: ext };
       }
     }
@@ -349,7 +358,7 @@ function buildVideoParts(info: RalphConverterInfo, work: Work): Parts | undefine
   const timestamp = readTimestamp(work, false);
   if (video === undefined || work.issues.length > 0) return undefined;
   const context = category(VIDEO_PROFILE);
-  if (Object.keys(extensions).length > 0) context.extensions = extensions;
+  if (session !== undefined || hasLength || EXT_USER_AGENT in extensions) context.extensions = extensions;
   return {
     object: { id: video.id, definition: { name: { 'en-US': video.name }, type: info.activityType } },
     result,
@@ -393,7 +402,7 @@ export function createRalphConverter(options: RalphOptions): RalphConverter {
       if (parts === undefined || work.issues.length > 0) {
         return { status: 'invalid', converter: info.name, issues: work.issues };
       }
-      const userId = pyGet(event, ['context', 'user_id']);
+      const userId = pyGet2(event, 'context', 'user_id');
       const statement: RalphStatement = {
         id: uuid5(namespace, rawLine),
         actor: {

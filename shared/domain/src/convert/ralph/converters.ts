@@ -1,6 +1,6 @@
 // Which edX events Ralph 5.x converts to xAPI, and to what: the nine conversion sets of
 // `ralph convert --from edx --to xapi`, kept as data so documentation and tests can list them.
-import { pyEquals, pyGet } from './python.js';
+import { pyEquals, pyGet1, pyGet2 } from './python.js';
 
 /** The Ralph release this profile reproduces (checked by scripts/ralph-compare). */
 export const RALPH_REFERENCE_VERSION = 'ralph-malph 5.1.0';
@@ -163,9 +163,16 @@ const SERVER_TYPES_BEFORE_PAGE_VIEW: ReadonlySet<string> = new Set([
   'ubc.peer_instruction.revised_submitted',
 ]);
 
-const BY_SOURCE_AND_TYPE = new Map(
-  RALPH_CONVERTERS.filter((c) => c.eventType !== null).map((c) => [`${c.eventSource} ${c.eventType}`, c]),
-);
+// One map per event_source, so selection builds no key string per event.
+const byType = (source: 'server' | 'browser'): ReadonlyMap<string, RalphConverterInfo> =>
+  new Map(
+    RALPH_CONVERTERS.filter((c) => c.eventSource === source && c.eventType !== null).map((c) => [
+      c.eventType!,
+      c,
+    ]),
+  );
+const BROWSER_BY_TYPE = byType('browser');
+const SERVER_BY_TYPE = byType('server');
 const PAGE_VIEW = RALPH_CONVERTERS[0]!;
 
 /**
@@ -174,15 +181,15 @@ const PAGE_VIEW = RALPH_CONVERTERS[0]!;
  * `event_type` and `context.path`, with Python equality.
  */
 export function ralphSelectConverter(event: unknown): RalphConverterInfo | undefined {
-  const source = pyGet(event, ['event_source']);
-  const type = pyGet(event, ['event_type']);
+  const source = pyGet1(event, 'event_source');
+  const type = pyGet1(event, 'event_type');
   if (pyEquals(source, 'browser')) {
-    return typeof type === 'string' ? BY_SOURCE_AND_TYPE.get(`browser ${type}`) : undefined;
+    return typeof type === 'string' ? BROWSER_BY_TYPE.get(type) : undefined;
   }
   if (!pyEquals(source, 'server')) return undefined;
   if (typeof type === 'string' && SERVER_TYPES_BEFORE_PAGE_VIEW.has(type)) {
-    return BY_SOURCE_AND_TYPE.get(`server ${type}`);
+    return SERVER_BY_TYPE.get(type);
   }
   // Both absent counts as equal (None == None): Ralph then fails converting, not selecting.
-  return pyEquals(type, pyGet(event, ['context', 'path'])) ? PAGE_VIEW : undefined;
+  return pyEquals(type, pyGet2(event, 'context', 'path')) ? PAGE_VIEW : undefined;
 }

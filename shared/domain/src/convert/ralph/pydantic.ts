@@ -56,6 +56,58 @@ function fromTimestamp(timestamp: number): string | undefined {
   );
 }
 
+/** Value of the two decimal digits at `i`, or -1. */
+function twoDigits(text: string, i: number): number {
+  const a = text.charCodeAt(i) - 48;
+  const b = text.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/**
+ * Regex-free reading of the usual form `YYYY-MM-DDTHH:MM:SS[.fraction][Z|+HH:MM|-HH:MM]`, giving
+ * the same result as the general rules below. Returns null for any other shape (the caller then
+ * applies the general rules), undefined when the shape is right but a field is out of range.
+ */
+function usualIsoDatetime(value: string): string | undefined | null {
+  const n = value.length;
+  if (n < 19 || value[4] !== '-' || value[7] !== '-' || value[10] !== 'T') return null;
+  if (value[13] !== ':' || value[16] !== ':') return null;
+  const y1 = twoDigits(value, 0);
+  const y2 = twoDigits(value, 2);
+  const mo = twoDigits(value, 5);
+  const d = twoDigits(value, 8);
+  const h = twoDigits(value, 11);
+  const mi = twoDigits(value, 14);
+  const s = twoDigits(value, 17);
+  if (y1 < 0 || y2 < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || s < 0) return null;
+  // Fraction: digits after '.' or ','; pydantic keeps the first six (microseconds).
+  let i = 19;
+  let micro = '';
+  if (i < n && (value[i] === '.' || value[i] === ',')) {
+    const start = ++i;
+    while (i < n && value.charCodeAt(i) >= 48 && value.charCodeAt(i) <= 57) i++;
+    if (i === start) return null;
+    micro = value.slice(start, Math.min(i, start + 6));
+    if (micro.length < 6) micro = micro.padEnd(6, '0');
+    if (micro === '000000') micro = '';
+  }
+  let zone: string;
+  if (i === n) zone = '';
+  else if (i + 1 === n && (value[i] === 'Z' || value[i] === 'z')) zone = 'Z';
+  else if (i + 6 === n && (value[i] === '+' || value[i] === '-') && value[i + 3] === ':') {
+    const oh = twoDigits(value, i + 1);
+    const om = twoDigits(value, i + 4);
+    if (oh < 0 || om < 0) return null;
+    if (oh > 23 || om > 59) return undefined;
+    zone = oh === 0 && om === 0 ? 'Z' : value.slice(i, n);
+  } else return null;
+  const y = y1 * 100 + y2;
+  if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) return undefined;
+  if (h > 23 || mi > 59 || s > 59) return undefined;
+  const head = value.slice(0, 19);
+  return micro === '' ? head + zone : `${head}.${micro}${zone}`;
+}
+
 /**
  * A pydantic `datetime` field: ISO 8601 text (date only, minutes or seconds precision, any number
  * of fraction digits truncated to microseconds, `Z` or +HH:MM / +HHMM offsets) or a Unix timestamp
@@ -65,6 +117,8 @@ function fromTimestamp(timestamp: number): string | undefined {
 export function ralphDatetime(value: unknown): string | undefined {
   if (typeof value === 'number') return fromTimestamp(value);
   if (typeof value !== 'string') return undefined;
+  const fast = usualIsoDatetime(value);
+  if (fast !== null) return fast;
   const numeric = NUMERIC_TIMESTAMP_RE.exec(value);
   if (numeric) {
     // pydantic reads the integer part as a 64-bit integer; longer digit runs fall back to a date.
@@ -118,8 +172,20 @@ const HEX = '[0-9a-fA-F]';
 const HYPHENATED = `${HEX}{8}-${HEX}{4}-${HEX}{4}-${HEX}{4}-${HEX}{12}`;
 const UUID_RE = new RegExp(`^(?:${HEX}{32}|${HYPHENATED}|\\{${HYPHENATED}\\}|urn:uuid:${HYPHENATED})$`);
 
+/** True when every character is 0-9 or a-f (the usual simple form, which needs no regex). */
+function isLowerHex(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
+  }
+  return true;
+}
+
 /** A pydantic `UUID` from text: simple, hyphenated, braced or `urn:uuid:` form; lower-case hyphenated out. */
 export function ralphUuid(value: unknown): string | undefined {
+  if (typeof value === 'string' && value.length === 32 && isLowerHex(value)) {
+    return `${value.slice(0, 8)}-${value.slice(8, 12)}-${value.slice(12, 16)}-${value.slice(16, 20)}-${value.slice(20)}`;
+  }
   if (typeof value !== 'string' || !UUID_RE.test(value)) return undefined;
   const hex = value
     .replace(/^urn:uuid:/, '')

@@ -21,6 +21,19 @@ export function pyGet(root: unknown, path: readonly string[]): PyValue {
   return current === null ? undefined : current;
 }
 
+/** `pyGet(root, [key])` without the path array (hot path). */
+export function pyGet1(root: unknown, key: string): PyValue {
+  if (!isPlainObject(root) || !Object.hasOwn(root, key)) return undefined;
+  const value = root[key];
+  return value === null ? undefined : value;
+}
+
+/** `pyGet(root, [outer, inner])` without the path array (hot path). */
+export function pyGet2(root: unknown, outer: string, inner: string): PyValue {
+  if (!isPlainObject(root) || !Object.hasOwn(root, outer)) return undefined;
+  return pyGet1(root[outer], inner);
+}
+
 /** Python `==` between JSON values: True == 1, 1 == 1.0, dicts and lists compared deeply. */
 export function pyEquals(a: unknown, b: unknown): boolean {
   const na = a === null ? undefined : a;
