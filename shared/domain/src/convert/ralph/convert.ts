@@ -3,7 +3,7 @@
 import type { Issue } from '../../issues.js';
 import { ralphSelectConverter } from './converters.js';
 import type { RalphConverterInfo, RalphConverterName } from './converters.js';
-import { isRalphIri } from './iri.js';
+import { isRalphIri, isRalphIriBase, isRalphIriUnder } from './iri.js';
 import { pyGet1, pyGet2, pyIsEmpty, pyStr, pyStrip, pyTruthy } from './python.js';
 import { jsonTypeOf, ralphDatetime, ralphLaxStr, ralphNonNegativeFloat, ralphUuid } from './pydantic.js';
 import { ralphParseNamespace, uuid5 } from './uuid5.js';
@@ -69,7 +69,13 @@ export const RALPH_ISSUE = {
 interface Work {
   event: unknown;
   base: string;
+  /** `base` when object ids built on it may take the IRI fast path, else undefined. */
+  iriBase: string | undefined;
   issues: Issue[];
+}
+
+function iriOk(work: Work, value: string): boolean {
+  return work.iriBase === undefined ? isRalphIri(value) : isRalphIriUnder(work.iriBase, value);
 }
 
 function issue(
@@ -113,7 +119,7 @@ function readTimestamp(work: Work, required: boolean): string | undefined {
 }
 
 function checkIri(work: Work, iri: string, pointer: string): string | undefined {
-  if (isRalphIri(iri)) return iri;
+  if (iriOk(work, iri)) return iri;
   issue(
     work,
     RALPH_ISSUE.invalid,
@@ -228,7 +234,7 @@ function videoObject(work: Work, payloadOk: boolean): VideoObject | undefined {
   }
   const prefix = `${work.base}/xblock/block-v1:${courseId}`;
   const id = `${prefix}-course-v1:+type@video+block@${videoId}`;
-  if (!isRalphIri(id)) {
+  if (!iriOk(work, id)) {
     checkIri(work, id, isRalphIri(prefix) ? '/event/id' : '/context/course_id');
     return undefined;
   }
@@ -378,6 +384,7 @@ export function createRalphConverter(options: RalphOptions): RalphConverter {
   if (!isRalphIri(options.platformUrl)) throw new RangeError('platformUrl is not a valid IRI');
   const frozen = Object.freeze({ ...options });
   const base = pyStrip(options.platformUrl, '/', 'right');
+  const iriBase = isRalphIriBase(base) ? base : undefined;
   const actorHomePage = options.platformUrl;
 
   return {
@@ -397,7 +404,7 @@ export function createRalphConverter(options: RalphOptions): RalphConverter {
           ],
         };
       }
-      const work: Work = { event, base, issues: [] };
+      const work: Work = { event, base, iriBase, issues: [] };
       const parts = buildParts(info, work);
       if (parts === undefined || work.issues.length > 0) {
         return { status: 'invalid', converter: info.name, issues: work.issues };

@@ -59,3 +59,31 @@ const IRI_RE = new RegExp(`^${SCHEME}:${IHIER_PART}(?:\\?${IQUERY})?(?:#${IFRAGM
 export function isRalphIri(value: string): boolean {
   return IRI_RE.test(value);
 }
+
+// Fast path for object ids built by appending to the platform URL. A valid IRI that does not end
+// with ":" (the empty-path case) stays valid when "/" and ASCII ipchar characters other than "%"
+// are appended: they extend its last path segment list, its query or its fragment, all of which
+// accept them. Anything else goes through the full rule.
+const SAFE_AFTER_SLASH = new Uint8Array(128);
+for (const ch of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~-!$&'()*+,;=:@/") {
+  SAFE_AFTER_SLASH[ch.charCodeAt(0)] = 1;
+}
+
+/** True when `base` can serve as the prefix of `isRalphIriUnder`. */
+export function isRalphIriBase(base: string): boolean {
+  return isRalphIri(base) && !base.includes('\n') && !base.endsWith(':');
+}
+
+/**
+ * Same answer as `isRalphIri(value)`, cheaper when `value` is `base` + "/" + common characters.
+ * `base` must satisfy `isRalphIriBase`.
+ */
+export function isRalphIriUnder(base: string, value: string): boolean {
+  const n = base.length;
+  if (value.length <= n || value.charCodeAt(n) !== 47 || !value.startsWith(base)) return isRalphIri(value);
+  for (let i = n + 1; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c >= 128 || SAFE_AFTER_SLASH[c] === 0) return isRalphIri(value);
+  }
+  return true;
+}

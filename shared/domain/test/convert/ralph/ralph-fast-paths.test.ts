@@ -3,7 +3,8 @@
 // implementation before the fast paths existed (regex only), edge cases included.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ralphParseNamespace, ralphUuid5 } from '../../../src/convert/ralph/index.js';
+import { isRalphIri, ralphParseNamespace, ralphUuid5 } from '../../../src/convert/ralph/index.js';
+import { isRalphIriBase, isRalphIriUnder } from '../../../src/convert/ralph/iri.js';
 import { ralphDatetime, ralphUuid } from '../../../src/convert/ralph/pydantic.js';
 
 const DATETIMES: [string, string | null][] = [
@@ -58,4 +59,34 @@ test('uuid5 keeps its result when the reused buffer has to grow and shrink back'
   assert.equal(big, '31b95fd3-43e7-5ee9-9011-2572f433efa9');
   assert.equal(ralphUuid5(ns, long), big);
   assert.equal(ralphUuid5(ns, '{"a": 1}\n'), first);
+});
+
+test('the IRI fast path under the platform URL answers as the full rule', () => {
+  const bases = ['https://lms.example.org', 'https://h:8080', 'https://h?q=1', 'https://h#f', 'urn:isbn:1'];
+  const suffixes = [
+    '/courses/course-v1:A+B+C/info',
+    '/a b',
+    '/%41',
+    '/%4',
+    '/x?y#z',
+    '/é',
+    '//x',
+    '/x\n',
+    '',
+    'x',
+  ];
+  let fast = 0;
+  for (const base of bases) {
+    assert.ok(isRalphIriBase(base), base);
+    for (const suffix of suffixes) {
+      const value = base + suffix;
+      assert.equal(isRalphIriUnder(base, value), isRalphIri(value), JSON.stringify(value));
+      if (isRalphIri(value)) fast++;
+    }
+  }
+  assert.ok(fast > 0);
+  // Bases the fast path must not use: a trailing newline (tolerated alone) and an empty path.
+  assert.equal(isRalphIriBase('https://h\n'), false);
+  assert.equal(isRalphIriBase('x:'), false);
+  assert.equal(isRalphIri('https://h\n/x'), false);
 });
