@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
-  convertOpenedx,
+  convertOpenedxParsed,
   createRalphConverter,
   parseEdxLine,
   ralphConvertLine,
@@ -179,7 +179,8 @@ export function openedxHandler(options: OpenedxOptions): (line: InputLine) => Li
   return (line) => {
     const parsed = parseEdxLine(line.text);
     if (!parsed.ok) return { kind: 'error', issues: [parsed.issue] };
-    const result = convertOpenedx(parsed.event.original, options);
+    // The parsed form lets the converter reuse the payload the parser has already decoded.
+    const result = convertOpenedxParsed(parsed.event, options);
     if (result.status === 'unsupported') return { kind: 'unknown', issues: result.issues };
     if (result.status === 'skipped') return { kind: 'skipped', issues: result.issues };
     return checked(result.statements);
