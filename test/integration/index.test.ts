@@ -82,6 +82,7 @@ function anonymized(stmt: ReturnType<typeof statement>, eventId: string): XapiAn
     policy: 'pseudonymize@1',
     key_id: 'it-key',
     statement_json: JSON.stringify(stmt),
+    time_granularity_ms: null,
   };
 }
 

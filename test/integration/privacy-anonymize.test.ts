@@ -252,6 +252,7 @@ interface RawMessage {
   key: Buffer | null;
   value: Buffer | null;
   headers: Record<string, unknown>;
+  timestamp: string;
 }
 
 /** Every message of [from, to) on each partition of the topic. */
@@ -268,7 +269,12 @@ async function readRange(kafka: Kafka, topic: string, from: Offsets, to: Offsets
       const offset = BigInt(message.offset);
       const expected = next.get(partition);
       if (expected === undefined || offset < expected || offset >= (to.get(partition) ?? 0n)) return;
-      messages.push({ key: message.key, value: message.value, headers: message.headers ?? {} });
+      messages.push({
+        key: message.key,
+        value: message.value,
+        headers: message.headers ?? {},
+        timestamp: message.timestamp,
+      });
       next.set(partition, offset + 1n);
     },
   });
@@ -495,6 +501,11 @@ describe('privacy: the anonymize preset on the real stack', { timeout: 600_000 }
         `${id}: timestamp ${String(doc.timestamp)}`,
       );
       assert.equal(Date.parse(String(envelope.received_at)) % 3_600_000, 0, `${id}: received_at`);
+      assert.equal(
+        Date.parse(String(envelope.indexed_at)) % 3_600_000,
+        0,
+        `${id}: indexed_at is coarsened too`,
+      );
       const context = (doc.context ?? {}) as Json;
       assert.equal(context.registration, undefined, `${id}: registration dropped`);
       assert.equal(context.instructor, undefined, `${id}: other agents dropped`);
@@ -518,15 +529,22 @@ describe('privacy: the anonymize preset on the real stack', { timeout: 600_000 }
     assert.deepEqual(leaks(text, forms), [], `${messages.length} messages scanned`);
     const ids = new Set(allIds);
     const mine = messages
-      .map((m, i) => ({ key: m.key?.toString('utf8'), headers: m.headers, record: decoded[i] }))
+      .map((m, i) => ({
+        key: m.key?.toString('utf8'),
+        headers: m.headers,
+        timestamp: m.timestamp,
+        record: decoded[i],
+      }))
       .filter((m) => m.record && ids.has(m.record.statement_id));
     assert.equal(
       new Set(mine.map((m) => m.record?.statement_id)).size,
       allIds.length,
       'every statement read back',
     );
-    for (const { key, headers, record } of mine) {
+    for (const { key, headers, timestamp, record } of mine) {
       assert.ok(record);
+      assert.equal(Number(timestamp) % 3_600_000, 0, 'the Kafka record time is coarsened too');
+      assert.equal(record.time_granularity_ms, 3_600_000);
       assert.equal(record.actor_pseudonym, null, `${record.statement_id}: actor_pseudonym`);
       assert.equal(record.policy, POLICY_ID);
       assert.equal(key, record.statement_id, 'no pseudonym: the Kafka key is the statement id');

@@ -801,6 +801,7 @@ async function exportCheck(es: Client, prefix: string, dir: string): Promise<voi
           policy: policy.id,
           key_id: key.id,
           statement_json: JSON.stringify(result.statement),
+          time_granularity_ms: null,
         },
         prefix,
         Date.now(),

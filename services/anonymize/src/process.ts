@@ -4,6 +4,7 @@
 import {
   applyPrivacyPolicy,
   coarsenTime,
+  timeGranularityMs,
   type PrivacyPolicy,
   type PrivacyReport,
   type PseudonymKey,
@@ -64,11 +65,20 @@ export function anonymizeRecord(input: InputRecord<XapiStatement>, options: Anon
     policy: policy.id,
     key_id: key.id,
     statement_json: JSON.stringify(result.statement),
+    time_granularity_ms: timeGranularityMs(policy),
   };
   return {
     outcome: {
       kind: 'emit',
-      outputs: [{ topic: 'xapiAnonymized', key: result.actorPseudonym ?? record.statement_id, value }],
+      outputs: [
+        {
+          topic: 'xapiAnonymized',
+          key: result.actorPseudonym ?? record.statement_id,
+          value,
+          // The Kafka record time would otherwise give the exact receipt time back.
+          ...(value.time_granularity_ms !== null ? { timestamp: value.received_at } : {}),
+        },
+      ],
     },
     report: result.report,
   };

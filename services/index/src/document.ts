@@ -68,7 +68,8 @@ export function buildAnonymizedDocument(
   source.lrstream = {
     event_id: record.event_id,
     received_at: new Date(record.received_at).toISOString(),
-    indexed_at: new Date(indexedAt).toISOString(),
+    // Coarsened like the policy coarsened the other times, or it would give the receipt time back.
+    indexed_at: new Date(coarsen(indexedAt, record.time_granularity_ms ?? null)).toISOString(),
     policy: record.policy,
     key_id: record.key_id,
     actor_pseudonym: record.actor_pseudonym,
@@ -107,4 +108,8 @@ export function buildIdentifiedDocument(
     ok: true,
     doc: { id: record.statement_id, index: indexName(prefix, record.received_at, 'day'), source },
   };
+}
+
+function coarsen(ms: number, unit: number | null): number {
+  return unit === null || unit <= 0 ? ms : Math.floor(ms / unit) * unit;
 }

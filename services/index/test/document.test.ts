@@ -19,6 +19,7 @@ function anonymized(overrides: Partial<XapiAnonymized> = {}): XapiAnonymized {
     received_at: Date.UTC(2026, 11, 1, 9, 30),
     origin: { topic: 'events.raw.v1', partition: 0, offset: 7 },
     source_format: 'xapi',
+    time_granularity_ms: null,
     timestamp: Date.parse(statement.timestamp),
     verb_id: statement.verb.id,
     object_type: 'Activity',

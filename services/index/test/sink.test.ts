@@ -26,6 +26,7 @@ function record(
       received_at: Date.UTC(2026, 10, 22, 8),
       origin: { topic: 'events.raw.v1', partition: 0, offset: n },
       source_format: 'xapi',
+      time_granularity_ms: null,
       timestamp: null,
       verb_id: 'v',
       object_type: 'Activity',

@@ -11,6 +11,8 @@ import type { SchemaCodec } from './registry.js';
 import { wireSchemaId } from './registry.js';
 import type { StageMetrics } from './metrics.js';
 
+type KafkaMessage = { key: string; value: Buffer; timestamp?: string };
+
 export interface InputRecord<T> {
   topic: string;
   partition: number;
@@ -25,6 +27,8 @@ export interface OutputMessage {
   topic: TopicId;
   key: string;
   value: object;
+  /** Kafka record time (ms); the producer's clock when absent. */
+  timestamp?: number;
 }
 
 export type Outcome =
@@ -188,11 +192,11 @@ export async function runStage<T>(options: StageOptions<T>): Promise<RunningStag
     for (let i = 0; i < batch.messages.length; i += 1)
       outcomes.push(undecodable.get(i) ?? (processed[next++] as Outcome));
 
-    const byTopic = new Map<string, { key: string; value: Buffer }[]>();
-    const add = (topic: TopicId, key: string, value: Buffer) => {
+    const byTopic = new Map<string, KafkaMessage[]>();
+    const add = (topic: TopicId, key: string, value: Buffer, timestamp?: number) => {
       const name = TOPICS[topic];
       const list = byTopic.get(name) ?? [];
-      list.push({ key, value });
+      list.push(timestamp === undefined ? { key, value } : { key, value, timestamp: String(timestamp) });
       byTopic.set(name, list);
     };
     const counts = {
@@ -225,7 +229,7 @@ export async function runStage<T>(options: StageOptions<T>): Promise<RunningStag
           if (outcome.outputs.length === 0) bump(counts.filtered, 'no-output');
           else counts.passed += 1;
           for (const [j, out] of outcome.outputs.entries()) {
-            add(out.topic, out.key, encoded[j] as Buffer);
+            add(out.topic, out.key, encoded[j] as Buffer, out.timestamp);
             bump(counts.produced, TOPICS[out.topic]);
           }
           break;
@@ -333,11 +337,11 @@ export function isTransient(err: unknown): boolean {
 
 /** Splits messages into produce requests of at most `maxBytes` of values (a larger single record goes alone). */
 export function chunkMessages(
-  byTopic: Map<string, { key: string; value: Buffer }[]>,
+  byTopic: Map<string, KafkaMessage[]>,
   maxBytes: number,
-): { topic: string; messages: { key: string; value: Buffer }[] }[][] {
-  const chunks: { topic: string; messages: { key: string; value: Buffer }[] }[][] = [];
-  let current = new Map<string, { key: string; value: Buffer }[]>();
+): { topic: string; messages: KafkaMessage[] }[][] {
+  const chunks: { topic: string; messages: KafkaMessage[] }[][] = [];
+  let current = new Map<string, KafkaMessage[]>();
   let size = 0;
   const flush = () => {
     if (current.size > 0) chunks.push([...current].map(([topic, messages]) => ({ topic, messages })));

@@ -96,6 +96,8 @@ export interface XapiAnonymized {
   /** Id of the pseudonymisation key used (never the key). */
   key_id: null | string;
   statement_json: string;
+  /** When the policy coarsens times, its unit in ms: later stages coarsen the times they add (indexed_at) alike. */
+  time_granularity_ms: null | number;
 }
 
 // xapi-statement.v1.avsc

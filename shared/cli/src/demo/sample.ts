@@ -91,10 +91,11 @@ export function generateSample(options: SampleOptions): SampleItem[] {
 
     if (roll < 0.35) {
       // A video session: load, play, pause/seek, stop; browser events carry their payload as a JSON string.
-      const video = `block-v1:${course.slice(10)}+type@video+block@${createHash('md5')
+      // Browser video events name the video by its block id alone (the converter builds the IRI).
+      const video = createHash('md5')
         .update(course + (userId % 7))
         .digest('hex')
-        .slice(0, 12)}`;
+        .slice(0, 12);
       const duration = 600 + Math.floor(random() * 900);
       let position = 0;
       const payload = (extra: object) => JSON.stringify({ id: video, code: 'html5', duration, ...extra });

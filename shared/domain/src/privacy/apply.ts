@@ -114,11 +114,16 @@ export function publishedCourseId(
   return policy.rules.courseKey === 'keyed-hash' ? `course-${keyedHash('course', courseId, key)}` : courseId;
 }
 
+/** The policy's time unit in ms when timestamps are generalised, else null (times kept exact). */
+export function timeGranularityMs(policy: PrivacyPolicy): number | null {
+  if (policy.rules.timestamp !== 'generalise') return null;
+  return policy.generalise.timestampUnit === 'day' ? 86_400_000 : 3_600_000;
+}
+
 /** Epoch ms truncated to the policy's unit when timestamps are generalised. */
 export function coarsenTime(ms: number, policy: PrivacyPolicy): number {
-  if (policy.rules.timestamp !== 'generalise') return ms;
-  const unit = policy.generalise.timestampUnit === 'day' ? 86_400_000 : 3_600_000;
-  return Math.floor(ms / unit) * unit;
+  const unit = timeGranularityMs(policy);
+  return unit === null ? ms : Math.floor(ms / unit) * unit;
 }
 
 function coarsenIso(value: unknown, policy: PrivacyPolicy): unknown {
