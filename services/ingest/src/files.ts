@@ -28,8 +28,10 @@ export interface IngestFilesOptions {
   onProgress?: (progress: FileProgress) => void;
   /** Records per send (default 500). */
   batchSize?: number;
-  /** Lines over this many bytes cannot be a Kafka record: counted as oversized, not sent. */
+  /** Lines over this many bytes cannot be a Kafka record: counted as oversized, not sent as raw. */
   maxEventBytes?: number;
+  /** Called for each oversized line (e.g. to dead-letter it), before reading on. */
+  onOversized?: (line: { file: string; lineNumber: number; bytes: Buffer }) => Promise<void>;
   now?: () => number;
 }
 
@@ -91,6 +93,7 @@ async function ingestStream(
     }
     if (line.length > maxEventBytes) {
       progress.oversized += 1;
+      await options.onOversized?.({ file: name, lineNumber: progress.lines, bytes: line });
       continue;
     }
     const parsed = parseLine(line);

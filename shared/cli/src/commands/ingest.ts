@@ -1,5 +1,6 @@
 // `lrstream ingest file <path...>` / `lrstream ingest --stdin`: tracking logs (plain, .gz, GELF) and
 // xAPI NDJSON into the same raw topic as the HTTP ingest, with a progress line and a final count.
+import { randomUUID } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
@@ -10,6 +11,7 @@ import {
   parseBrokers,
 } from '@lrstream/kafka';
 import { ingestFiles, type FileFormat } from '@lrstream/ingest';
+import type { DeadLetter } from '@lrstream/schemas';
 import { localServiceEnv } from '../local-env.js';
 
 const HELP = `Usage: lrstream ingest file <path...> [--format auto|edx|xapi]
@@ -47,7 +49,7 @@ export async function ingestCommand(args: string[]): Promise<number> {
   const producer = await createRecordProducer(
     kafka,
     createSchemaCodec({ url: String(env.SCHEMA_REGISTRY_URL) }),
-    ['raw'],
+    ['raw', 'deadLetterIdentified'],
   );
   const began = Date.now();
   let lastDraw = 0;
@@ -55,6 +57,23 @@ export async function ingestCommand(args: string[]): Promise<number> {
     const counts = await ingestFiles(values.stdin ? 'stdin' : paths, {
       producer,
       format: values.format as FileFormat,
+      // A line too large for a Kafka record still ends somewhere: the dead-letter topic, with its
+      // file and line, and its first 64 KiB to recognise it (the file keeps the rest).
+      onOversized: async ({ file, lineNumber, bytes }) => {
+        const letter: DeadLetter = {
+          event_id: randomUUID(),
+          stage: 'ingest',
+          error_code: 'INGEST_EVENT_TOO_LARGE',
+          error_message: `Line ${lineNumber} of ${file} has ${bytes.length} bytes, over the event size limit; payload truncated to 64 KiB.`,
+          error_pointer: null,
+          source_topic: null,
+          source_partition: null,
+          source_offset: null,
+          payload: bytes.subarray(0, 64 * 1024),
+          failed_at: Date.now(),
+        };
+        await producer.send('deadLetterIdentified', [{ key: letter.event_id ?? '', value: letter }]);
+      },
       onProgress: (p) => {
         const now = Date.now();
         if (now - lastDraw < 200 || !process.stderr.isTTY) return;
@@ -69,7 +88,7 @@ export async function ingestCommand(args: string[]): Promise<number> {
     const seconds = (Date.now() - began) / 1000;
     process.stdout.write(
       `${counts.lines} lines read, ${counts.accepted} events sent to the raw topic, ${counts.blank} blank, ` +
-        `${counts.oversized} too large for a Kafka record (not sent), in ${seconds.toFixed(1)} s\n`,
+        `${counts.oversized} too large for a Kafka record (sent to the dead-letter topic), in ${seconds.toFixed(1)} s\n`,
     );
     return counts.oversized > 0 ? 1 : 0;
   } finally {
