@@ -44,6 +44,7 @@ describe('pipeline end to end', { timeout: 300_000 }, () => {
   let ingestUrl = '';
   let es: Client;
   let kafka: Kafka;
+  const dlqStart = new Map<number, string>();
 
   const sample = generateSample({ events: 400, seed: Number.parseInt(run.slice(0, 6), 16), badRatio: 0.04 });
   const good = sample.filter((i) => !i.bad);
@@ -74,6 +75,13 @@ describe('pipeline end to end', { timeout: 300_000 }, () => {
     };
     es = new Client({ node: required('ELASTICSEARCH_URL') });
     kafka = createKafka({ brokers: parseBrokers(required('KAFKA_BROKERS')), clientId: `e2e-${run}` });
+    // Where this run's dead letters will start: a long-lived stack's DLQ may hold millions of records.
+    const admin = kafka.admin();
+    await admin.connect();
+    for (const p of await admin.fetchTopicOffsets(TOPICS.deadLetterIdentified).catch(() => [])) {
+      dlqStart.set(p.partition, p.high);
+    }
+    await admin.disconnect();
     // Own consumer groups: this run does not disturb (nor get disturbed by) a running pipeline.
     const group = (name: string) => ({ ...env, GROUP_ID: `e2e-${run}-${name}` });
     services.index = await startIndex(group('index'));
@@ -196,6 +204,9 @@ describe('pipeline end to end', { timeout: 300_000 }, () => {
         if (planted.has(text)) seen.set(text, letter);
       },
     });
+    // Read from where the topic ended before this run posted anything (an empty topic: the start).
+    for (const [partition, offset] of dlqStart)
+      consumer.seek({ topic: TOPICS.deadLetterIdentified, partition, offset });
     try {
       await waitFor(
         'every planted bad input on the dead-letter topic',
