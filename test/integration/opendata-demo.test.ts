@@ -9,27 +9,23 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Client } from '@elastic/elasticsearch';
-import { convertOpenedx, parseEdxLine } from '@lrstream/domain';
+import type { Client } from '@elastic/elasticsearch';
+import { parseEdxLine } from '@lrstream/domain';
 import { generateSample } from '@lrstream/cli';
-import { hashSecret, startIngest } from '@lrstream/ingest';
-import { startValidate } from '@lrstream/validate';
-import { startConvert } from '@lrstream/convert';
-import { startAnonymize } from '@lrstream/anonymize';
-import { startIndex } from '@lrstream/index';
-import { waitFor } from '@lrstream/test';
-
-const required = (name: string): string => {
-  const value = process.env[name];
-  if (!value)
-    throw new Error(`${name} is not set: run with the stack env (eval "$(npx lrstream stack env)").`);
-  return value;
-};
+import {
+  edxOracleStatements,
+  postEdxLines,
+  postStatements,
+  requiredEnv as required,
+  startInProcessPipeline,
+  waitFor,
+  type InProcessPipeline,
+} from '@lrstream/test';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const LMS = 'https://lms.example.org';
@@ -83,12 +79,7 @@ function oracleOf(items: ReturnType<typeof generateSample>): Oracle {
       const parsed = parseEdxLine(item.text);
       assert.ok(parsed.ok, 'the generator writes parseable edX lines');
       course = parsed.event.courseId ?? undefined;
-      statements = convertOpenedx(parsed.event.original, {
-        lmsRootUrl: LMS,
-        actorId: (u) =>
-          u.userId !== undefined && u.userId !== '' ? String(u.userId) : u.username || undefined,
-        courseName: () => undefined,
-      }).statements as unknown as Json[];
+      statements = edxOracleStatements(parsed.event.original, LMS);
     }
     for (const s of statements) {
       oracle.ids.push(String(s.id));
@@ -122,32 +113,16 @@ function readCsv(path: string): { header: string[]; rows: Record<string, string>
 
 // ------------------------------------------------------------------ the test
 
-interface Running {
-  stop(): Promise<void>;
-}
-
 describe('open-data export on the demo sample, through the real pipeline', { timeout: 600_000 }, () => {
   const run = randomUUID().replace(/-/g, '').slice(0, 8);
   const dir = mkdtempSync(join(tmpdir(), `lrstream-opendata-${run}-`));
   const out = join(dir, 'opendata');
-  const password = randomBytes(12).toString('base64url');
   const indexPrefix = `lrstream-opendata-${run}`;
   const exportIndex = `${indexPrefix}-export`;
   const sample = generateSample({ events: EVENTS, seed: SEED, badRatio: 0 });
   const oracle = oracleOf(sample);
-  const services: Record<string, Running> = {};
+  let pipeline: InProcessPipeline;
   let es: Client;
-  let ingestUrl = '';
-
-  const auth = () => `Basic ${Buffer.from(`opendata:${password}`).toString('base64')}`;
-  async function post(path: string, contentType: string, body: string): Promise<void> {
-    const response = await fetch(`${ingestUrl}${path}`, {
-      method: 'POST',
-      headers: { authorization: auth(), 'content-type': contentType, 'x-experience-api-version': '1.0.3' },
-      body,
-    });
-    assert.equal(response.status, 200, await response.text());
-  }
 
   async function countIndexed(ids: string[]): Promise<number> {
     await es.indices.refresh({ index: `${indexPrefix}-*`, ignore_unavailable: true }).catch(() => undefined);
@@ -160,76 +135,26 @@ describe('open-data export on the demo sample, through the real pipeline', { tim
   }
 
   before(async () => {
-    const authFile = join(dir, 'credentials.json');
-    writeFileSync(
-      authFile,
-      JSON.stringify([
-        { username: 'opendata', hash: await hashSecret(password), scopes: ['statements/write', 'edx/write'] },
-      ]),
-    );
-    const keyFile = join(dir, 'key');
-    writeFileSync(keyFile, randomBytes(32).toString('hex'));
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      KAFKA_BROKERS: required('KAFKA_BROKERS'),
-      SCHEMA_REGISTRY_URL: required('SCHEMA_REGISTRY_URL'),
-      ELASTICSEARCH_URL: required('ELASTICSEARCH_URL'),
-      INGEST_AUTH_FILE: authFile,
-      INGEST_PORT: '0',
-      PLATFORM_URL: LMS,
-      INDEX_PREFIX: indexPrefix,
-      METRICS_PORT: '0',
-      LOG_LEVEL: 'warn',
-      START_FROM: 'latest',
-      ANONYMIZE_POLICY: 'pseudonymize',
-      ANONYMIZE_POLICY_FILE: '',
-      ANONYMIZE_KEY_FILE: keyFile,
-      ANONYMIZE_KEYRING_FILE: '',
-    };
-    es = new Client({ node: required('ELASTICSEARCH_URL') });
-    const group = (name: string) => ({ ...env, GROUP_ID: `opendata-${run}-${name}` });
-    services.index = await startIndex(group('index'));
-    services.anonymize = await startAnonymize(group('anonymize'));
-    services.convert = await startConvert(group('convert'));
-    services.validate = await startValidate(group('validate'));
-    const ingest = await startIngest(group('ingest'));
-    services.ingest = ingest;
-    ingestUrl = ingest.url;
-    // START_FROM=latest: a group reads what arrives after it has joined. Send canaries until one
-    // comes out of the whole pipeline; from then on nothing this run sends can be skipped.
-    await waitFor(
-      'a canary statement through the whole pipeline',
-      async () => {
-        const canary = randomUUID();
-        const statement = {
-          id: canary,
-          actor: { objectType: 'Agent', account: { homePage: LMS, name: `canary-${run}` } },
-          verb: { id: 'http://adlnet.gov/expapi/verbs/experienced' },
-          object: { objectType: 'Activity', id: `${LMS}/canary` },
-        };
-        await post('/xAPI/statements', 'application/json', JSON.stringify([statement]));
-        return waitFor('the canary', async () => ((await countIndexed([canary])) ? true : undefined), {
-          timeoutMs: 15_000,
-          intervalMs: 500,
-        }).catch(() => undefined);
-      },
-      { timeoutMs: 120_000, intervalMs: 0 },
-    );
+    pipeline = await startInProcessPipeline({
+      name: 'opendata',
+      run,
+      dir,
+      platformUrl: LMS,
+      startFrom: 'latest',
+      anonymizePolicy: 'pseudonymize',
+    });
+    es = pipeline.es;
   });
 
   after(async () => {
-    for (const name of ['ingest', 'validate', 'convert', 'anonymize', 'index']) await services[name]?.stop();
-    await es?.indices.delete({ index: `${indexPrefix}-*`, ignore_unavailable: true }).catch(() => undefined);
-    await es?.close();
+    await pipeline?.stop();
   });
 
   test(`the ${EVENTS}-event demo sample goes through the pipeline into the index`, async () => {
     const edx = sample.filter((i) => i.format === 'edx').map((i) => i.text);
     const xapi = sample.filter((i) => i.format === 'xapi').map((i) => JSON.parse(i.text) as Json);
-    for (let i = 0; i < edx.length; i += 500)
-      await post('/edx/events', 'application/x-ndjson', edx.slice(i, i + 500).join('\n') + '\n');
-    for (let i = 0; i < xapi.length; i += 200)
-      await post('/xAPI/statements', 'application/json', JSON.stringify(xapi.slice(i, i + 200)));
+    for (let i = 0; i < edx.length; i += 500) await postEdxLines(pipeline, edx.slice(i, i + 500));
+    for (let i = 0; i < xapi.length; i += 200) await postStatements(pipeline, xapi.slice(i, i + 200));
     const ids = [...new Set(oracle.ids)];
     assert.equal(ids.length, oracle.ids.length, 'statement ids are unique');
     await waitFor(

@@ -8,26 +8,20 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Client } from '@elastic/elasticsearch';
-import { convertOpenedx, parseEdxLine, validateEdxEvent, validateXapiStatement } from '@lrstream/domain';
+import type { Client } from '@elastic/elasticsearch';
+import { parseEdxLine, validateEdxEvent, validateXapiStatement } from '@lrstream/domain';
 import { createKafka, createSchemaCodec, parseBrokers, type Kafka } from '@lrstream/kafka';
 import { TOPICS, type XapiAnonymized } from '@lrstream/schemas';
-import { hashSecret, startIngest } from '@lrstream/ingest';
-import { startValidate } from '@lrstream/validate';
-import { startConvert } from '@lrstream/convert';
-import { startAnonymize } from '@lrstream/anonymize';
-import { startIndex } from '@lrstream/index';
-import { waitFor } from '@lrstream/test';
-
-const required = (name: string): string => {
-  const value = process.env[name];
-  if (!value)
-    throw new Error(`${name} is not set: run with the stack env (eval "$(npx lrstream stack env)").`);
-  return value;
-};
+import {
+  edxOracleStatements,
+  indexedDocuments,
+  postEdxLines,
+  postStatements,
+  requiredEnv as required,
+  startInProcessPipeline,
+  waitFor,
+  type InProcessPipeline,
+} from '@lrstream/test';
 
 const LMS = 'https://lms.example.org';
 const COURSE = 'course-v1:FUN+ANON101+2026_T1';
@@ -300,25 +294,17 @@ const actorId = (statement: Json): string => {
 
 // ------------------------------------------------------------------ the test
 
-interface Running {
-  stop(): Promise<void>;
-}
-
 describe('privacy: the anonymize preset on the real stack', { timeout: 600_000 }, () => {
   const run = randomUUID().replace(/-/g, '').slice(0, 8);
-  const dir = mkdtempSync(join(tmpdir(), `lrstream-anon-${run}-`));
-  const password = randomBytes(12).toString('base64url');
   const indexPrefix = `lrstream-anon-${run}`;
   const learners = Array.from({ length: 6 }, (_, i) => makeLearner(run, i));
   const forms = forbiddenForms(learners);
   const t0 = Date.UTC(2026, 10, 4, 9, 17, 23);
   const edx = new Map(learners.map((l, i) => [l.username, edxLines(l, t0 + i * 3_600_000)]));
   const xapi = new Map(learners.map((l, i) => [l.username, xapiStatements(l, run, t0 + i * 3_600_000)]));
-  const services: Record<string, Running> = {};
-  let env: NodeJS.ProcessEnv;
+  let pipeline: InProcessPipeline;
   let es: Client;
   let kafka: Kafka;
-  let ingestUrl = '';
   let from: Offsets = new Map();
   let to: Offsets = new Map();
   let docs = new Map<string, Json>();
@@ -336,13 +322,7 @@ describe('privacy: the anonymize preset on the real stack', { timeout: 600_000 }
         'invalid',
         `valid edX (as validate sees it): ${JSON.stringify(check.issues)}`,
       );
-      const result = convertOpenedx(parsed.event.original, {
-        lmsRootUrl: LMS,
-        actorId: (u) =>
-          u.userId !== undefined && u.userId !== '' ? String(u.userId) : u.username || undefined,
-        courseName: () => undefined,
-      });
-      for (const s of result.statements) edxIds.push(String((s as { id: string }).id));
+      for (const s of edxOracleStatements(parsed.event.original, LMS)) edxIds.push(String(s.id));
     }
     const statements = xapi.get(l.username) ?? [];
     for (const s of statements)
@@ -351,100 +331,29 @@ describe('privacy: the anonymize preset on the real stack', { timeout: 600_000 }
   }
   const allIds = [...expected.values()].flatMap((e) => [...e.edx, ...e.xapi]);
 
-  const auth = () => `Basic ${Buffer.from(`anon:${password}`).toString('base64')}`;
-  async function post(path: string, contentType: string, body: string): Promise<void> {
-    const response = await fetch(`${ingestUrl}${path}`, {
-      method: 'POST',
-      headers: { authorization: auth(), 'content-type': contentType, 'x-experience-api-version': '1.0.3' },
-      body,
-    });
-    assert.equal(response.status, 200, await response.text());
-  }
-
-  async function indexed(ids: string[]): Promise<Map<string, Json>> {
-    await es.indices.refresh({ index: `${indexPrefix}*`, ignore_unavailable: true }).catch(() => undefined);
-    const found = new Map<string, Json>();
-    for (let i = 0; i < ids.length; i += 1000) {
-      const result = await es.search<Json>({
-        index: `${indexPrefix}*`,
-        size: 1000,
-        query: { ids: { values: ids.slice(i, i + 1000) } },
-      });
-      for (const hit of result.hits.hits) if (hit._id && hit._source) found.set(hit._id, hit._source);
-    }
-    return found;
-  }
+  const indexed = (ids: string[]) => indexedDocuments(es, indexPrefix, ids);
 
   before(async () => {
-    const authFile = join(dir, 'credentials.json');
-    writeFileSync(
-      authFile,
-      JSON.stringify([
-        { username: 'anon', hash: await hashSecret(password), scopes: ['statements/write', 'edx/write'] },
-      ]),
-    );
-    const keyFile = join(dir, 'key');
-    writeFileSync(keyFile, randomBytes(32).toString('hex'));
-    env = {
-      ...process.env,
-      KAFKA_BROKERS: required('KAFKA_BROKERS'),
-      SCHEMA_REGISTRY_URL: required('SCHEMA_REGISTRY_URL'),
-      ELASTICSEARCH_URL: required('ELASTICSEARCH_URL'),
-      INGEST_AUTH_FILE: authFile,
-      INGEST_PORT: '0',
-      PLATFORM_URL: LMS,
-      INDEX_PREFIX: indexPrefix,
-      METRICS_PORT: '0',
-      LOG_LEVEL: 'warn',
-      START_FROM: 'latest',
-      ANONYMIZE_POLICY: 'anonymize',
-      ANONYMIZE_POLICY_FILE: '',
-      ANONYMIZE_KEY_FILE: keyFile,
-      ANONYMIZE_KEYRING_FILE: '',
-    };
-    es = new Client({ node: required('ELASTICSEARCH_URL') });
     kafka = createKafka({ brokers: parseBrokers(required('KAFKA_BROKERS')), clientId: `anon-${run}` });
     from = await endOffsets(kafka, TOPICS.xapiAnonymized);
-    const group = (name: string) => ({ ...env, GROUP_ID: `anon-${run}-${name}` });
-    services.index = await startIndex(group('index'));
-    services.anonymize = await startAnonymize(group('anonymize'));
-    services.convert = await startConvert(group('convert'));
-    services.validate = await startValidate(group('validate'));
-    const ingest = await startIngest(group('ingest'));
-    services.ingest = ingest;
-    ingestUrl = ingest.url;
-    // START_FROM=latest: a group reads what arrives after it has joined. Send canaries until one
-    // comes out of the whole pipeline; from then on nothing this run sends can be skipped.
-    await waitFor(
-      'a canary statement through the whole pipeline',
-      async () => {
-        const canary = randomUUID();
-        const statement = {
-          id: canary,
-          actor: { objectType: 'Agent', account: { homePage: LMS, name: `canary-${run}` } },
-          verb: { id: 'http://adlnet.gov/expapi/verbs/experienced' },
-          object: { objectType: 'Activity', id: `${LMS}/canary` },
-        };
-        await post('/xAPI/statements', 'application/json', JSON.stringify([statement]));
-        return waitFor('the canary', async () => ((await indexed([canary])).size ? true : undefined), {
-          timeoutMs: 15_000,
-          intervalMs: 500,
-        }).catch(() => undefined);
-      },
-      { timeoutMs: 120_000, intervalMs: 0 },
-    );
+    pipeline = await startInProcessPipeline({
+      name: 'anon',
+      run,
+      platformUrl: LMS,
+      startFrom: 'latest',
+      anonymizePolicy: 'anonymize',
+    });
+    es = pipeline.es;
   });
 
   after(async () => {
-    for (const name of ['ingest', 'validate', 'convert', 'anonymize', 'index']) await services[name]?.stop();
-    await es?.indices.delete({ index: `${indexPrefix}*`, ignore_unavailable: true }).catch(() => undefined);
-    await es?.close();
+    await pipeline?.stop();
   });
 
   test('every seeded event (edX and xAPI) is indexed', async () => {
     for (const l of learners) {
-      await post('/edx/events', 'application/x-ndjson', (edx.get(l.username) ?? []).join('\n') + '\n');
-      await post('/xAPI/statements', 'application/json', JSON.stringify(xapi.get(l.username) ?? []));
+      await postEdxLines(pipeline, edx.get(l.username) ?? []);
+      await postStatements(pipeline, xapi.get(l.username) ?? []);
     }
     docs = await waitFor(
       'every seeded statement in Elasticsearch',

@@ -14,29 +14,23 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Client } from '@elastic/elasticsearch';
-import {
-  applyPrivacyPolicy,
-  convertOpenedx,
-  parseEdxLine,
-  parsePolicy,
-  validateXapiStatement,
-} from '@lrstream/domain';
+import type { Client } from '@elastic/elasticsearch';
+import { applyPrivacyPolicy, parseEdxLine, parsePolicy, validateXapiStatement } from '@lrstream/domain';
 import { createKafka, createSchemaCodec, parseBrokers, type Kafka } from '@lrstream/kafka';
 import { TOPICS, type XapiAnonymized } from '@lrstream/schemas';
 import { generateSample, main as cli } from '@lrstream/cli';
-import { hashSecret, startIngest } from '@lrstream/ingest';
-import { startValidate } from '@lrstream/validate';
-import { startConvert } from '@lrstream/convert';
 import { startAnonymize } from '@lrstream/anonymize';
-import { buildAnonymizedDocument, startIndex } from '@lrstream/index';
-import { waitFor } from '@lrstream/test';
-
-const required = (name: string): string => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run the suite with "npm test", which provides the stack.`);
-  return value;
-};
+import { buildAnonymizedDocument } from '@lrstream/index';
+import {
+  edxOracleStatements,
+  indexedDocuments,
+  postEdxLines,
+  postStatements,
+  requiredEnv as required,
+  startInProcessPipeline,
+  waitFor,
+  type InProcessPipeline,
+} from '@lrstream/test';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const LMS = 'https://lms.example.org';
@@ -345,14 +339,9 @@ const headerText = (headers: Record<string, unknown>) =>
 
 // ------------------------------------------------------------------ the test
 
-interface Running {
-  stop(): Promise<void>;
-}
-
 describe('privacy: zero leak on the real stack', { timeout: 600_000 }, () => {
   const run = randomUUID().replace(/-/g, '').slice(0, 8);
   const dir = mkdtempSync(join(tmpdir(), `lrstream-privacy-${run}-`));
-  const password = randomBytes(12).toString('base64url');
   const indexPrefix = `lrstream-privacy-${run}`;
   const learners = Array.from({ length: 8 }, (_, i) => makeLearner(run, i));
   const forms = forbiddenForms(learners);
@@ -360,14 +349,13 @@ describe('privacy: zero leak on the real stack', { timeout: 600_000 }, () => {
   const edx = new Map(learners.map((l, i) => [l.username, edxLines(l, t0 + i * 3_600_000)]));
   const xapi = new Map(learners.map((l, i) => [l.username, xapiStatements(l, run, t0 + i * 3_600_000)]));
   const secrets = { k1: randomBytes(32).toString('hex'), k2: randomBytes(32).toString('hex') };
-  const services: Record<string, Running> = {};
+  let pipeline: InProcessPipeline;
   const logLines: string[] = [];
   let anonymizeChild: ChildProcess | undefined;
   let anonymizeMetricsPort = 0;
   let env: NodeJS.ProcessEnv;
   let es: Client;
   let kafka: Kafka;
-  let ingestUrl = '';
   const start: Record<string, Offsets> = {};
   const end: Record<string, Offsets> = {};
 
@@ -378,13 +366,7 @@ describe('privacy: zero leak on the real stack', { timeout: 600_000 }, () => {
     for (const line of edx.get(l.username) ?? []) {
       const parsed = parseEdxLine(line);
       assert.ok(parsed.ok, 'the generator writes parseable edX lines');
-      const result = convertOpenedx(parsed.event.original, {
-        lmsRootUrl: LMS,
-        actorId: (u) =>
-          u.userId !== undefined && u.userId !== '' ? String(u.userId) : u.username || undefined,
-        courseName: () => undefined,
-      });
-      for (const s of result.statements) edxIds.push(String((s as { id: string }).id));
+      for (const s of edxOracleStatements(parsed.event.original, LMS)) edxIds.push(String(s.id));
     }
     const statements = xapi.get(l.username) ?? [];
     for (const s of statements)
@@ -397,10 +379,10 @@ describe('privacy: zero leak on the real stack', { timeout: 600_000 }, () => {
   }
   const allIds = [...expected.values()].flatMap((e) => [...e.edx, ...e.xapiMbox, ...e.xapiAccount]);
 
-  function startAnonymizeChild(extra: NodeJS.ProcessEnv): Promise<void> {
+  function startAnonymizeChild(childEnv: NodeJS.ProcessEnv): Promise<void> {
     const child = spawn(process.execPath, ['--import', 'tsx', 'services/anonymize/src/main.ts'], {
       cwd: ROOT,
-      env: { ...env, ...extra },
+      env: childEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     anonymizeChild = child;
@@ -439,114 +421,42 @@ describe('privacy: zero leak on the real stack', { timeout: 600_000 }, () => {
     });
   }
 
-  const auth = () => `Basic ${Buffer.from(`privacy:${password}`).toString('base64')}`;
-  async function postEdx(lines: string[]): Promise<void> {
-    const response = await fetch(`${ingestUrl}/edx/events`, {
-      method: 'POST',
-      headers: { authorization: auth(), 'content-type': 'application/x-ndjson' },
-      body: lines.join('\n') + '\n',
-    });
-    assert.equal(response.status, 200, await response.text());
-  }
-  async function postXapi(statements: Record<string, unknown>[]): Promise<void> {
-    const response = await fetch(`${ingestUrl}/xAPI/statements`, {
-      method: 'POST',
-      headers: {
-        authorization: auth(),
-        'content-type': 'application/json',
-        'x-experience-api-version': '1.0.3',
-      },
-      body: JSON.stringify(statements),
-    });
-    assert.equal(response.status, 200, await response.text());
-  }
-
-  async function indexed(ids: string[]): Promise<Map<string, Record<string, unknown>>> {
-    await es.indices.refresh({ index: `${indexPrefix}*`, ignore_unavailable: true }).catch(() => undefined);
-    const found = new Map<string, Record<string, unknown>>();
-    for (let i = 0; i < ids.length; i += 1000) {
-      const result = await es.search<Record<string, unknown>>({
-        index: `${indexPrefix}*`,
-        size: 1000,
-        query: { ids: { values: ids.slice(i, i + 1000) } },
-      });
-      for (const hit of result.hits.hits) if (hit._id && hit._source) found.set(hit._id, hit._source);
-    }
-    return found;
-  }
+  const postEdx = (lines: string[]) => postEdxLines(pipeline, lines);
+  const postXapi = (statements: Record<string, unknown>[]) => postStatements(pipeline, statements);
+  const indexed = (ids: string[]) => indexedDocuments(es, indexPrefix, ids);
 
   before(async () => {
-    const authFile = join(dir, 'credentials.json');
-    writeFileSync(
-      authFile,
-      JSON.stringify([
-        { username: 'privacy', hash: await hashSecret(password), scopes: ['statements/write', 'edx/write'] },
-      ]),
-    );
     writeFileSync(join(dir, 'ring-k1.json'), JSON.stringify({ active: 'k1', keys: { k1: secrets.k1 } }));
     writeFileSync(join(dir, 'ring-k2.json'), JSON.stringify({ active: 'k2', keys: secrets }));
-    env = {
-      ...process.env,
-      KAFKA_BROKERS: required('KAFKA_BROKERS'),
-      SCHEMA_REGISTRY_URL: required('SCHEMA_REGISTRY_URL'),
-      ELASTICSEARCH_URL: required('ELASTICSEARCH_URL'),
-      INGEST_AUTH_FILE: authFile,
-      INGEST_PORT: '0',
-      PLATFORM_URL: LMS,
-      INDEX_PREFIX: indexPrefix,
-      METRICS_PORT: '0',
-      LOG_LEVEL: 'warn',
-      START_FROM: 'latest',
-    };
-    es = new Client({ node: required('ELASTICSEARCH_URL') });
     kafka = createKafka({ brokers: parseBrokers(required('KAFKA_BROKERS')), clientId: `privacy-${run}` });
     for (const topic of [TOPICS.xapiIdentified, TOPICS.xapiAnonymized, TOPICS.deadLetterAnonymized])
       start[topic] = await endOffsets(kafka, topic);
-    const group = (name: string) => ({ ...env, GROUP_ID: `privacy-${run}-${name}` });
-    services.index = await startIndex(group('index'));
-    await startAnonymizeChild({
-      GROUP_ID: `privacy-${run}-anonymize`,
-      ANONYMIZE_KEYRING_FILE: join(dir, 'ring-k1.json'),
-      LOG_LEVEL: 'debug',
-    });
-    services.convert = await startConvert(group('convert'));
-    services.validate = await startValidate(group('validate'));
-    const ingest = await startIngest(group('ingest'));
-    services.ingest = ingest;
-    ingestUrl = ingest.url;
-    // START_FROM=latest: a group reads what arrives after it has joined. Send canaries until one
-    // comes out of the whole pipeline; from then on nothing this run sends can be skipped.
-    await waitFor(
-      'a canary statement through the whole pipeline',
-      async () => {
-        const canary = randomUUID();
-        await postXapi([
-          {
-            id: canary,
-            actor: { objectType: 'Agent', account: { homePage: LMS, name: `canary-${run}` } },
-            verb: { id: 'http://adlnet.gov/expapi/verbs/experienced' },
-            object: { objectType: 'Activity', id: `${LMS}/canary` },
-          },
-        ]);
-        const seen = await waitFor(
-          'the canary',
-          async () => ((await indexed([canary])).size ? true : undefined),
-          {
-            timeoutMs: 15_000,
-            intervalMs: 500,
-          },
-        ).catch(() => undefined);
-        return seen;
+    pipeline = await startInProcessPipeline({
+      name: 'privacy',
+      run,
+      dir,
+      platformUrl: LMS,
+      startFrom: 'latest',
+      anonymizeKeyFile: false,
+      starters: {
+        // A child process, so that its real log output can be checked.
+        anonymize: async (anonymizeEnv) => {
+          await startAnonymizeChild({
+            ...anonymizeEnv,
+            ANONYMIZE_KEYRING_FILE: join(dir, 'ring-k1.json'),
+            LOG_LEVEL: 'debug',
+          });
+          return { stop: stopAnonymizeChild };
+        },
       },
-      { timeoutMs: 120_000, intervalMs: 0 },
-    );
+    });
+    env = pipeline.env;
+    es = pipeline.es;
   });
 
   after(async () => {
     await stopAnonymizeChild();
-    for (const name of ['ingest', 'validate', 'convert', 'anonymize', 'index']) await services[name]?.stop();
-    await es?.indices.delete({ index: `${indexPrefix}*`, ignore_unavailable: true }).catch(() => undefined);
-    await es?.close();
+    await pipeline?.stop();
   });
 
   test('every seeded event (edX and xAPI) is indexed', async () => {
@@ -699,7 +609,7 @@ describe('privacy: zero leak on the real stack', { timeout: 600_000 }, () => {
     });
     await admin.disconnect();
     const replayFrom = await endOffsets(kafka, TOPICS.xapiAnonymized);
-    services.anonymize = await startAnonymize({
+    pipeline.services.anonymize = await startAnonymize({
       ...env,
       GROUP_ID: group,
       ANONYMIZE_KEYRING_FILE: join(dir, 'ring-k2.json'),
@@ -775,12 +685,7 @@ async function exportCheck(es: Client, prefix: string, dir: string): Promise<voi
       const parsed = parseEdxLine(item.text);
       if (!parsed.ok) continue;
       courseId = parsed.event.courseId ?? null;
-      statements = convertOpenedx(parsed.event.original, {
-        lmsRootUrl: LMS,
-        actorId: (u) =>
-          u.userId !== undefined && u.userId !== '' ? String(u.userId) : u.username || undefined,
-        courseName: () => undefined,
-      }).statements as unknown as Record<string, unknown>[];
+      statements = edxOracleStatements(parsed.event.original, LMS);
     }
     for (const s of statements) {
       const result = applyPrivacyPolicy(s, policy, { key, courseId });

@@ -1,2 +1,3 @@
 export * from './stack-provider.js';
 export * from './wait.js';
+export * from './pipeline.js';
