@@ -5,44 +5,28 @@
 // restarted mid-stream must lose nothing.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { Client } from '@elastic/elasticsearch';
-import { convertOpenedx, parseEdxLine } from '@lrstream/domain';
+import { randomUUID } from 'node:crypto';
+import { parseEdxLine } from '@lrstream/domain';
 import { createKafka, createSchemaCodec, parseBrokers, type Kafka } from '@lrstream/kafka';
 import { TOPICS, type DeadLetter } from '@lrstream/schemas';
 import { generateSample, type SampleItem } from '@lrstream/cli';
-import { hashSecret, startIngest } from '@lrstream/ingest';
-import { startValidate } from '@lrstream/validate';
-import { startConvert } from '@lrstream/convert';
-import { startAnonymize } from '@lrstream/anonymize';
-import { startIndex } from '@lrstream/index';
-import { waitFor } from '@lrstream/test';
-
-const required = (name: string): string => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run the suite with "npm test", which provides the stack.`);
-  return value;
-};
+import {
+  edxOracleStatements,
+  indexedIds as indexedIdsIn,
+  postEdxLines,
+  postStatements,
+  requiredEnv,
+  startInProcessPipeline,
+  waitFor,
+  type InProcessPipeline,
+  type PipelineStage,
+} from '@lrstream/test';
 
 const PLATFORM = 'https://lms.example.org';
 
-interface Running {
-  stop(): Promise<void>;
-  metricsPort?: number;
-}
-
 describe('pipeline end to end', { timeout: 300_000 }, () => {
   const run = randomUUID().slice(0, 8);
-  const dir = mkdtempSync(join(tmpdir(), `lrstream-e2e-${run}-`));
-  const password = randomBytes(12).toString('base64url');
-  const indexPrefix = `lrstream-e2e-${run}`;
-  let env: NodeJS.ProcessEnv;
-  const services: Record<string, Running> = {};
-  let ingestUrl = '';
-  let es: Client;
+  let pipeline: InProcessPipeline;
   let kafka: Kafka;
   const dlqStart = new Map<number, string>();
 
@@ -51,30 +35,7 @@ describe('pipeline end to end', { timeout: 300_000 }, () => {
   const bad = sample.filter((i) => i.bad);
 
   before(async () => {
-    const authFile = join(dir, 'credentials.json');
-    writeFileSync(
-      authFile,
-      JSON.stringify([
-        { username: 'e2e', hash: await hashSecret(password), scopes: ['statements/write', 'edx/write'] },
-      ]),
-    );
-    const keyFile = join(dir, 'key');
-    writeFileSync(keyFile, randomBytes(32).toString('hex'));
-    env = {
-      ...process.env,
-      KAFKA_BROKERS: required('KAFKA_BROKERS'),
-      SCHEMA_REGISTRY_URL: required('SCHEMA_REGISTRY_URL'),
-      ELASTICSEARCH_URL: required('ELASTICSEARCH_URL'),
-      INGEST_AUTH_FILE: authFile,
-      INGEST_PORT: '0',
-      ANONYMIZE_KEY_FILE: keyFile,
-      PLATFORM_URL: PLATFORM,
-      INDEX_PREFIX: indexPrefix,
-      METRICS_PORT: '0',
-      LOG_LEVEL: 'warn',
-    };
-    es = new Client({ node: required('ELASTICSEARCH_URL') });
-    kafka = createKafka({ brokers: parseBrokers(required('KAFKA_BROKERS')), clientId: `e2e-${run}` });
+    kafka = createKafka({ brokers: parseBrokers(requiredEnv('KAFKA_BROKERS')), clientId: `e2e-${run}` });
     // Where this run's dead letters will start: a long-lived stack's DLQ may hold millions of records.
     const admin = kafka.admin();
     await admin.connect();
@@ -82,49 +43,26 @@ describe('pipeline end to end', { timeout: 300_000 }, () => {
       dlqStart.set(p.partition, p.high);
     }
     await admin.disconnect();
-    // Own consumer groups: this run does not disturb (nor get disturbed by) a running pipeline.
-    const group = (name: string) => ({ ...env, GROUP_ID: `e2e-${run}-${name}` });
-    services.index = await startIndex(group('index'));
-    services.anonymize = await startAnonymize(group('anonymize'));
-    services.convert = await startConvert(group('convert'));
-    services.validate = await startValidate(group('validate'));
-    const ingest = await startIngest(group('ingest'));
-    services.ingest = ingest;
-    ingestUrl = ingest.url;
+    // Own user, key, consumer groups and indices: this run neither disturbs nor is disturbed by a
+    // running pipeline. Its groups begin at the topics' ends as they are now (a long-lived stack may
+    // hold millions of older records), committed for every partition, so restarts resume exactly.
+    pipeline = await startInProcessPipeline({
+      name: 'e2e',
+      run,
+      platformUrl: PLATFORM,
+      startFrom: 'run-start',
+    });
   });
 
   after(async () => {
-    for (const name of ['ingest', 'validate', 'convert', 'anonymize', 'index']) await services[name]?.stop();
-    await es?.indices.delete({ index: `${indexPrefix}*`, ignore_unavailable: true }).catch(() => undefined);
-    await es?.close();
+    await pipeline?.stop();
   });
-
-  const auth = () => `Basic ${Buffer.from(`e2e:${password}`).toString('base64')}`;
 
   async function post(items: SampleItem[]): Promise<void> {
     const edx = items.filter((i) => i.format === 'edx').map((i) => i.text);
-    const xapi = items.filter((i) => i.format === 'xapi').map((i) => i.text);
-    if (edx.length > 0) {
-      const response = await fetch(`${ingestUrl}/edx/events`, {
-        method: 'POST',
-        headers: { authorization: auth(), 'content-type': 'application/x-ndjson' },
-        body: edx.join('\n') + '\n',
-      });
-      assert.equal(response.status, 200, await response.text());
-    }
-    for (const text of xapi) {
-      // One statement per request keeps each statement's bytes exact (as Marsha sends them).
-      const response = await fetch(`${ingestUrl}/xAPI/statements`, {
-        method: 'POST',
-        headers: {
-          authorization: auth(),
-          'content-type': 'application/json',
-          'x-experience-api-version': '1.0.3',
-        },
-        body: text,
-      });
-      assert.equal(response.status, 200, await response.text());
-    }
+    if (edx.length > 0) await postEdxLines(pipeline, edx);
+    // One statement per request keeps each statement's bytes exact (as Marsha sends them).
+    for (const item of items) if (item.format === 'xapi') await postStatements(pipeline, item.text);
   }
 
   /** The statement ids the pipeline must index for these items (the domain is the oracle for edX). */
@@ -138,36 +76,18 @@ describe('pipeline end to end', { timeout: 300_000 }, () => {
       }
       const parsed = parseEdxLine(item.text);
       assert.ok(parsed.ok);
-      const result = convertOpenedx(parsed.event.original, {
-        lmsRootUrl: PLATFORM,
-        actorId: (u) =>
-          u.userId !== undefined && u.userId !== '' ? String(u.userId) : u.username || undefined,
-        courseName: () => undefined,
-      });
-      for (const s of result.statements) ids.add(String((s as { id: string }).id));
+      for (const statement of edxOracleStatements(parsed.event.original, PLATFORM))
+        ids.add(String(statement.id));
     }
     return ids;
   }
 
-  async function indexedIds(ids: Set<string>): Promise<Set<string>> {
-    await es.indices.refresh({ index: `${indexPrefix}*`, ignore_unavailable: true }).catch(() => undefined);
-    const found = new Set<string>();
-    const list = [...ids];
-    for (let i = 0; i < list.length; i += 1000) {
-      const result = await es.search({
-        index: `${indexPrefix}*`,
-        size: 1000,
-        _source: false,
-        query: { ids: { values: list.slice(i, i + 1000) } },
-      });
-      for (const hit of result.hits.hits) if (hit._id) found.add(hit._id);
-    }
-    return found;
-  }
+  const indexedIds = (ids: Set<string>) => indexedIdsIn(pipeline.es, pipeline.indexPrefix, ids);
 
   // Only what this run sent: the shared topics may hold older records, which a new group re-reads.
   const runStart = new Date().toISOString();
   async function totalDocs(): Promise<number> {
+    const { es, indexPrefix } = pipeline;
     await es.indices.refresh({ index: `${indexPrefix}*`, ignore_unavailable: true }).catch(() => undefined);
     const query = { range: { 'lrstream.received_at': { gte: runStart } } };
     return (await es.count({ index: `${indexPrefix}*`, query })).count;
@@ -190,7 +110,7 @@ describe('pipeline end to end', { timeout: 300_000 }, () => {
   });
 
   test('the dead-letter topic holds exactly the planted bad inputs, with the right reasons', async () => {
-    const codec = createSchemaCodec({ url: required('SCHEMA_REGISTRY_URL') });
+    const codec = createSchemaCodec({ url: requiredEnv('SCHEMA_REGISTRY_URL') });
     const planted = new Map(bad.map((b) => [b.text, b.bad]));
     const seen = new Map<string, DeadLetter>();
     const consumer = kafka.consumer({ groupId: `e2e-${run}-dlq-reader` });
@@ -232,8 +152,8 @@ describe('pipeline end to end', { timeout: 300_000 }, () => {
   });
 
   test('no personal data reaches Elasticsearch', async () => {
-    const result = await es.search({
-      index: `${indexPrefix}*`,
+    const result = await pipeline.es.search({
+      index: `${pipeline.indexPrefix}*`,
       size: 10_000,
       query: { range: { 'lrstream.received_at': { gte: runStart } } },
     });
@@ -248,7 +168,7 @@ describe('pipeline end to end', { timeout: 300_000 }, () => {
   });
 
   async function metric(service: string, name: string): Promise<number> {
-    const port = services[service]?.metricsPort;
+    const port = pipeline.services[service as PipelineStage]?.metricsPort;
     assert.ok(port, `${service} exposes its metrics port`);
     const body = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     return body
@@ -287,16 +207,9 @@ describe('pipeline end to end', { timeout: 300_000 }, () => {
     assert.equal((await indexedIds(expected)).size, expected.size);
   });
 
-  const starters = {
-    validate: startValidate,
-    convert: startConvert,
-    anonymize: startAnonymize,
-    index: startIndex,
-  } as const;
-
   for (const [offset, name] of (['validate', 'convert', 'anonymize', 'index'] as const).entries()) {
     test(`${name} restarted mid-stream loses nothing`, async () => {
-      await services[name]?.stop();
+      await pipeline.services[name]?.stop();
       // Posted while the stage is down: accepted (durable in Kafka), then processed after the restart.
       const more = generateSample({
         events: 80,
@@ -305,7 +218,7 @@ describe('pipeline end to end', { timeout: 300_000 }, () => {
         start: Date.UTC(2026, 10, 20 - offset),
       });
       await post(more);
-      services[name] = await starters[name]({ ...env, GROUP_ID: `e2e-${run}-${name}` });
+      await pipeline.start(name); // the same consumer group: it resumes from its committed offsets
       const ids = expectedIds(more);
       const found = await waitFor(
         `every statement posted while ${name} was down`,
@@ -320,15 +233,13 @@ describe('pipeline end to end', { timeout: 300_000 }, () => {
   }
 
   test('ingest restarted: a client that retries loses nothing', async () => {
-    await services.ingest?.stop();
-    const refused = await fetch(`${ingestUrl}/__heartbeat__`).then(
+    await pipeline.services.ingest?.stop();
+    const refused = await fetch(`${pipeline.ingestUrl}/__heartbeat__`).then(
       () => false,
       () => true,
     );
     assert.ok(refused, 'the stopped ingest no longer answers');
-    const ingest = await startIngest({ ...env, GROUP_ID: `e2e-${run}-ingest` });
-    services.ingest = ingest;
-    ingestUrl = ingest.url;
+    await pipeline.start('ingest');
     const more = generateSample({ events: 40, seed: 2000, badRatio: 0 });
     await post(more);
     const ids = expectedIds(more);

@@ -13,6 +13,8 @@ import { startValidate } from '@lrstream/validate';
 import { startConvert } from '@lrstream/convert';
 import { startAnonymize } from '@lrstream/anonymize';
 import { startIndex } from '@lrstream/index';
+import { createKafka, parseBrokers } from '@lrstream/kafka';
+import { TOPICS, type TopicId } from '@lrstream/schemas';
 import { waitFor } from './wait.js';
 
 type Json = Record<string, unknown>;
@@ -49,8 +51,15 @@ export interface InProcessPipelineOptions {
   platformUrl: string;
   /** Where the credentials and key files go; a new temporary folder when absent. */
   dir?: string;
-  /** `latest`: the groups skip older records; start() then waits for a canary through the pipeline. */
-  startFrom?: 'latest';
+  /**
+   * Where the run's new consumer groups begin (default: the earliest offsets, i.e. every record the
+   * topics hold). `run-start`: at the end offsets the input topics have when the pipeline starts,
+   * committed for every partition before any stage joins — a long-lived stack's old records are
+   * skipped, and a stage restarted later still resumes exactly where it stopped. `latest`: the
+   * groups skip older records (partitions without a commit jump to their end again on restart);
+   * start() then waits for a canary through the pipeline.
+   */
+  startFrom?: 'latest' | 'run-start';
   /** ANONYMIZE_POLICY (no policy file, no keyring); the service default when absent. */
   anonymizePolicy?: string;
   /** Write a random ANONYMIZE_KEY_FILE (default true); false when the test brings its own keyring. */
@@ -101,7 +110,7 @@ export async function startInProcessPipeline(options: InProcessPipelineOptions):
     METRICS_PORT: '0',
     LOG_LEVEL: 'warn',
   };
-  if (options.startFrom) env.START_FROM = options.startFrom;
+  if (options.startFrom === 'latest') env.START_FROM = 'latest';
   if (options.anonymizePolicy !== undefined)
     Object.assign(env, {
       ANONYMIZE_POLICY: options.anonymizePolicy,
@@ -143,6 +152,8 @@ export async function startInProcessPipeline(options: InProcessPipelineOptions):
   };
 
   try {
+    if (options.startFrom === 'run-start')
+      await commitTopicEnds(env.KAFKA_BROKERS!, (stage) => stageEnv(stage).GROUP_ID!);
     for (const stage of START_ORDER) await pipeline.start(stage);
     if (options.startFrom === 'latest') await awaitCanary(pipeline, run, options.platformUrl);
   } catch (err) {
@@ -150,6 +161,37 @@ export async function startInProcessPipeline(options: InProcessPipelineOptions):
     throw err;
   }
   return pipeline;
+}
+
+/** The topic each consuming stage reads (the services' own specs name the same ones). */
+const INPUT_TOPIC: Record<Exclude<PipelineStage, 'ingest'>, TopicId> = {
+  validate: 'raw',
+  convert: 'edxValid',
+  anonymize: 'xapiIdentified',
+  index: 'xapiAnonymized',
+};
+
+/** Commits, for each stage's (new, empty) group, the current end offset of every input partition. */
+async function commitTopicEnds(brokers: string, groupOf: (stage: PipelineStage) => string): Promise<void> {
+  const kafka = createKafka({ brokers: parseBrokers(brokers), clientId: 'test-pipeline' });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    for (const [stage, topicId] of Object.entries(INPUT_TOPIC) as [PipelineStage, TopicId][]) {
+      const topic = TOPICS[topicId];
+      // A topic that does not exist yet holds nothing older than the run: the default start is right.
+      if (!existing.has(topic)) continue;
+      const ends = await admin.fetchTopicOffsets(topic);
+      await admin.setOffsets({
+        groupId: groupOf(stage),
+        topic,
+        partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })),
+      });
+    }
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 /**
