@@ -17,7 +17,7 @@ import {
 } from '@lrstream/kafka';
 import { startIndex, type IndexService } from '@lrstream/index';
 import { TOPICS, type DeadLetter, type XapiAnonymized, type XapiStatement } from '@lrstream/schemas';
-import { waitFor } from '@lrstream/test';
+import { startGroupsAtTopicEnds, topicEnds, waitFor } from '@lrstream/test';
 
 function required(name: string): string {
   const value = process.env[name];
@@ -93,8 +93,13 @@ function fieldType(mappings: Mapping, path: string[]): string | undefined {
   return node?.type;
 }
 
-/** Dead letters of one event id on dlq.anonymized.v1, read from the beginning by a fresh group. */
-async function deadLettersOf(kafka: ReturnType<typeof createKafka>, eventId: string, atLeast: number) {
+/** Dead letters of one event id on dlq.anonymized.v1, read by a fresh group from the run's start offsets. */
+async function deadLettersOf(
+  kafka: ReturnType<typeof createKafka>,
+  from: Map<number, string>,
+  eventId: string,
+  atLeast: number,
+) {
   const codec = createSchemaCodec({ url: required('SCHEMA_REGISTRY_URL') });
   const consumer = kafka.consumer({ groupId: `it-index-dlq-${randomUUID()}` });
   const found: DeadLetter[] = [];
@@ -108,6 +113,9 @@ async function deadLettersOf(kafka: ReturnType<typeof createKafka>, eventId: str
         if (letter.event_id === eventId) found.push(letter);
       },
     });
+    // Where the topic ended before the run (a long-lived stack's DLQ may hold millions of records).
+    for (const [partition, offset] of from)
+      consumer.seek({ topic: TOPICS.deadLetterAnonymized, partition, offset });
     await waitFor(
       `${atLeast} dead letters for ${eventId}`,
       async () => (found.length >= atLeast ? true : undefined),
@@ -134,6 +142,7 @@ describe('index service on the real stack', () => {
   });
   let producer: RecordProducer;
   let service: IndexService | undefined;
+  let dlqStart = new Map<number, string>();
 
   // Two months, so the alias has to span two monthly indices.
   const good = [
@@ -160,6 +169,17 @@ describe('index service on the real stack', () => {
 
   before(async () => {
     await ensurePipelineTopics(kafka);
+    // This run's groups and dead-letter reads begin where the topics end now: the shared topics of
+    // a long-lived stack may hold millions of older records.
+    const brokers = required('KAFKA_BROKERS');
+    dlqStart = await topicEnds(brokers, TOPICS.deadLetterAnonymized);
+    await startGroupsAtTopicEnds(brokers, [
+      ...['', '-outage', '-bench'].map((kind) => ({
+        groupId: `it-index${kind}-${run}`,
+        topic: TOPICS.xapiAnonymized,
+      })),
+      { groupId: `it-index-identified-${run}`, topic: TOPICS.xapiIdentified },
+    ]);
     const codec = createSchemaCodec({ url: required('SCHEMA_REGISTRY_URL') });
     producer = await createRecordProducer(kafka, codec, ['xapiAnonymized', 'xapiIdentified']);
     // An identified index from long ago: the retention cleanup at start must delete it.
@@ -247,7 +267,7 @@ describe('index service on the real stack', () => {
   });
 
   test('a mapping conflict is dead-lettered with an ES_REJECTED code, without document content', async () => {
-    const letters = await deadLettersOf(kafka, conflictEventId, 1);
+    const letters = await deadLettersOf(kafka, dlqStart, conflictEventId, 1);
     const letter = letters[0];
     assert.ok(letter);
     assert.equal(letter.stage, 'index');
@@ -278,7 +298,7 @@ describe('index service on the real stack', () => {
     });
     assert.equal(count.count, ids.length);
     // The conflicting record was dead-lettered again, not stuck.
-    assert.equal((await deadLettersOf(kafka, conflictEventId, 2)).length, 2);
+    assert.equal((await deadLettersOf(kafka, dlqStart, conflictEventId, 2)).length, 2);
 
     assert.ok(service);
     const text = await (await fetch(`http://127.0.0.1:${service.metricsPort}/metrics`)).text();
@@ -380,6 +400,10 @@ describe('index service while Elasticsearch is unreachable', () => {
       clientId: `it-outage-${run}`,
     });
     await ensurePipelineTopics(kafka);
+    // Start at the topic's end: older records of a long-lived stack are not this test's business.
+    await startGroupsAtTopicEnds(required('KAFKA_BROKERS'), [
+      { groupId: `it-index-outage-${run}`, topic: TOPICS.xapiAnonymized },
+    ]);
     const producer = await createRecordProducer(
       kafka,
       createSchemaCodec({ url: required('SCHEMA_REGISTRY_URL') }),
@@ -462,6 +486,10 @@ describe('index throughput', { skip: benchDocs > 0 ? false : 'set INDEX_BENCH_DO
       clientId: `it-bench-${run}`,
     });
     await ensurePipelineTopics(kafka);
+    // Only this measurement's documents: the group starts where the topic ends before they are sent.
+    await startGroupsAtTopicEnds(required('KAFKA_BROKERS'), [
+      { groupId: `it-index-bench-${run}`, topic: TOPICS.xapiAnonymized },
+    ]);
     const codec = createSchemaCodec({ url: required('SCHEMA_REGISTRY_URL') });
     const producer = await createRecordProducer(kafka, codec, ['xapiAnonymized']);
     const es = new Client({ node: required('ELASTICSEARCH_URL') });

@@ -13,9 +13,9 @@ import { startValidate } from '@lrstream/validate';
 import { startConvert } from '@lrstream/convert';
 import { startAnonymize } from '@lrstream/anonymize';
 import { startIndex } from '@lrstream/index';
-import { createKafka, parseBrokers } from '@lrstream/kafka';
 import { TOPICS, type TopicId } from '@lrstream/schemas';
 import { waitFor } from './wait.js';
+import { startGroupsAtTopicEnds } from './offsets.js';
 
 type Json = Record<string, unknown>;
 
@@ -153,7 +153,13 @@ export async function startInProcessPipeline(options: InProcessPipelineOptions):
 
   try {
     if (options.startFrom === 'run-start')
-      await commitTopicEnds(env.KAFKA_BROKERS!, (stage) => stageEnv(stage).GROUP_ID!);
+      await startGroupsAtTopicEnds(
+        env.KAFKA_BROKERS!,
+        Object.entries(INPUT_TOPIC).map(([stage, topic]) => ({
+          groupId: stageEnv(stage as PipelineStage).GROUP_ID!,
+          topic: TOPICS[topic],
+        })),
+      );
     for (const stage of START_ORDER) await pipeline.start(stage);
     if (options.startFrom === 'latest') await awaitCanary(pipeline, run, options.platformUrl);
   } catch (err) {
@@ -170,29 +176,6 @@ const INPUT_TOPIC: Record<Exclude<PipelineStage, 'ingest'>, TopicId> = {
   anonymize: 'xapiIdentified',
   index: 'xapiAnonymized',
 };
-
-/** Commits, for each stage's (new, empty) group, the current end offset of every input partition. */
-async function commitTopicEnds(brokers: string, groupOf: (stage: PipelineStage) => string): Promise<void> {
-  const kafka = createKafka({ brokers: parseBrokers(brokers), clientId: 'test-pipeline' });
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const existing = new Set(await admin.listTopics());
-    for (const [stage, topicId] of Object.entries(INPUT_TOPIC) as [PipelineStage, TopicId][]) {
-      const topic = TOPICS[topicId];
-      // A topic that does not exist yet holds nothing older than the run: the default start is right.
-      if (!existing.has(topic)) continue;
-      const ends = await admin.fetchTopicOffsets(topic);
-      await admin.setOffsets({
-        groupId: groupOf(stage),
-        topic,
-        partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })),
-      });
-    }
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 /**
  * START_FROM=latest: a group reads what arrives after it has joined. Send canaries until one comes

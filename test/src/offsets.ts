@@ -1,0 +1,46 @@
+// Test runs on a long-lived stack share its topics, which may hold millions of older records. A
+// test's new consumer group must not re-read them (slow, and not what the test is about): these
+// helpers pin where a run begins on a topic.
+import { createKafka, parseBrokers } from '@lrstream/kafka';
+
+export interface GroupStart {
+  groupId: string;
+  topic: string;
+}
+
+/** A topic's end offset per partition now (empty when the topic does not exist yet). */
+export async function topicEnds(brokers: string, topic: string): Promise<Map<number, string>> {
+  const admin = createKafka({ brokers: parseBrokers(brokers), clientId: 'test-offsets' }).admin();
+  await admin.connect();
+  try {
+    if (!(await admin.listTopics()).includes(topic)) return new Map();
+    return new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, p.high]));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Commits, for each new (memberless) group, the current end offset of every partition of its
+ * topic: the group then starts there, and a member restarted later resumes from its own commits
+ * on every partition (START_FROM only applies to partitions without a commit). A topic that does
+ * not exist yet is skipped: it holds nothing older than the run.
+ */
+export async function startGroupsAtTopicEnds(brokers: string, groups: readonly GroupStart[]): Promise<void> {
+  const admin = createKafka({ brokers: parseBrokers(brokers), clientId: 'test-offsets' }).admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    for (const { groupId, topic } of groups) {
+      if (!existing.has(topic)) continue;
+      const ends = await admin.fetchTopicOffsets(topic);
+      await admin.setOffsets({
+        groupId,
+        topic,
+        partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })),
+      });
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
