@@ -12,7 +12,7 @@ import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { createKafka, createSchemaCodec, parseBrokers } from '@lrstream/kafka';
 import { TOPICS, type DeadLetter, type RawEvent } from '@lrstream/schemas';
-import { waitFor } from '@lrstream/test';
+import { startGroupsAtTopicEnds, waitFor } from '@lrstream/test';
 
 const cli = fileURLToPath(new URL('../../shared/cli/bin/lrstream.js', import.meta.url));
 
@@ -36,6 +36,14 @@ test('lrstream ingest file: a .gz tracking log lands line by line in the raw top
   const huge = JSON.stringify({ event_type: 'page_close', marker, event: 'x'.repeat(1024 * 1024) });
   writeFileSync(file, gzipSync(lines.join('\n') + '\n\n' + huge + '\n'));
 
+  // The reader's group starts where both topics end now: on a long-lived stack they may hold
+  // millions of older records (reading them all took about the whole minute allowed below).
+  const groupId = `cli-ingest-${marker}`;
+  await startGroupsAtTopicEnds(process.env.KAFKA_BROKERS as string, [
+    { groupId, topic: TOPICS.raw },
+    { groupId, topic: TOPICS.deadLetterIdentified },
+  ]);
+
   const run = await promisify(execFile)(process.execPath, [cli, 'ingest', 'file', file], {
     env: process.env,
   }).then(
@@ -52,7 +60,7 @@ test('lrstream ingest file: a .gz tracking log lands line by line in the raw top
   const codec = createSchemaCodec({ url: process.env.SCHEMA_REGISTRY_URL as string });
   const found: RawEvent[] = [];
   const letters: DeadLetter[] = [];
-  const consumer = kafka.consumer({ groupId: `cli-ingest-${marker}` });
+  const consumer = kafka.consumer({ groupId });
   await consumer.connect();
   await consumer.subscribe({ topics: [TOPICS.raw, TOPICS.deadLetterIdentified], fromBeginning: true });
   await consumer.run({

@@ -14,6 +14,7 @@ import { edxActorKey, xapiActorKey } from '@lrstream/domain';
 import { hashSecret, startIngest, type RunningIngest } from '@lrstream/ingest';
 import { createKafka, createSchemaCodec, parseBrokers, wireSchemaId } from '@lrstream/kafka';
 import { TOPICS, type RawEvent } from '@lrstream/schemas';
+import { startGroupAt, topicEnds } from '@lrstream/test';
 
 function required(name: string): string {
   const value = process.env[name];
@@ -65,7 +66,10 @@ interface Received {
   schemaId: number | undefined;
 }
 
-/** Reads events.raw.v1 from the beginning with a fresh group until `count` records of `producer`. */
+/** Where events.raw.v1 ended before this run posted anything (set in `before`). */
+let rawStart = new Map<number, string>();
+
+/** Reads events.raw.v1 from `rawStart` with a fresh group until `count` records of `producer`. */
 async function readRaw(producer: string, count: number, timeoutMs = 120_000): Promise<Received[]> {
   const marker = Buffer.from(producer);
   const kafka = createKafka({
@@ -73,7 +77,10 @@ async function readRaw(producer: string, count: number, timeoutMs = 120_000): Pr
     clientId: `ingest-it-${run}`,
   });
   const codec = createSchemaCodec({ url: required('SCHEMA_REGISTRY_URL') });
-  const consumer = kafka.consumer({ groupId: `ingest-it-${run}-${randomUUID().slice(0, 4)}` });
+  const groupId = `ingest-it-${run}-${randomUUID().slice(0, 4)}`;
+  // Only what this run can have sent: a long-lived stack's raw topic may be large.
+  await startGroupAt(required('KAFKA_BROKERS'), groupId, TOPICS.raw, rawStart);
+  const consumer = kafka.consumer({ groupId });
   const found: Received[] = [];
   await consumer.connect();
   try {
@@ -119,6 +126,7 @@ describe('ingest: HTTP -> events.raw.v1 on the real stack', () => {
 
   before(async () => {
     process.env.LOG_LEVEL ??= 'warn';
+    rawStart = await topicEnds(required('KAFKA_BROKERS'), TOPICS.raw);
     dir = await mkdtemp(join(tmpdir(), 'ingest-it-'));
     const authFile = join(dir, 'auth.json');
     await writeFile(

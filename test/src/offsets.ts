@@ -44,3 +44,24 @@ export async function startGroupsAtTopicEnds(brokers: string, groups: readonly G
     await admin.disconnect();
   }
 }
+
+/** Commits these offsets (partition -> offset) for a new, memberless group: it starts there. */
+export async function startGroupAt(
+  brokers: string,
+  groupId: string,
+  topic: string,
+  offsets: ReadonlyMap<number, string>,
+): Promise<void> {
+  if (offsets.size === 0) return;
+  const admin = createKafka({ brokers: parseBrokers(brokers), clientId: 'test-offsets' }).admin();
+  await admin.connect();
+  try {
+    await admin.setOffsets({
+      groupId,
+      topic,
+      partitions: [...offsets].map(([partition, offset]) => ({ partition, offset })),
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
