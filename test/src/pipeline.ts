@@ -2,7 +2,7 @@
 // real stack, for tests: the run's own credentials, key, consumer groups and index prefix, so that
 // a run neither disturbs nor is disturbed by a running pipeline or a concurrent test.
 import assert from 'node:assert/strict';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +14,6 @@ import { startConvert } from '@lrstream/convert';
 import { startAnonymize } from '@lrstream/anonymize';
 import { startIndex } from '@lrstream/index';
 import { TOPICS, type TopicId } from '@lrstream/schemas';
-import { waitFor } from './wait.js';
 import { startGroupsAtTopicEnds } from './offsets.js';
 
 type Json = Record<string, unknown>;
@@ -55,11 +54,10 @@ export interface InProcessPipelineOptions {
    * Where the run's new consumer groups begin (default: the earliest offsets, i.e. every record the
    * topics hold). `run-start`: at the end offsets the input topics have when the pipeline starts,
    * committed for every partition before any stage joins — a long-lived stack's old records are
-   * skipped, and a stage restarted later still resumes exactly where it stopped. `latest`: the
-   * groups skip older records (partitions without a commit jump to their end again on restart);
-   * start() then waits for a canary through the pipeline.
+   * skipped, and a stage restarted later still resumes exactly where it stopped. (START_FROM=latest
+   * is not offered: a partition without a commit would jump to its end again on a restart.)
    */
-  startFrom?: 'latest' | 'run-start';
+  startFrom?: 'run-start';
   /** ANONYMIZE_POLICY (no policy file, no keyring); the service default when absent. */
   anonymizePolicy?: string;
   /** Write a random ANONYMIZE_KEY_FILE (default true); false when the test brings its own keyring. */
@@ -110,7 +108,6 @@ export async function startInProcessPipeline(options: InProcessPipelineOptions):
     METRICS_PORT: '0',
     LOG_LEVEL: 'warn',
   };
-  if (options.startFrom === 'latest') env.START_FROM = 'latest';
   if (options.anonymizePolicy !== undefined)
     Object.assign(env, {
       ANONYMIZE_POLICY: options.anonymizePolicy,
@@ -161,7 +158,6 @@ export async function startInProcessPipeline(options: InProcessPipelineOptions):
         })),
       );
     for (const stage of START_ORDER) await pipeline.start(stage);
-    if (options.startFrom === 'latest') await awaitCanary(pipeline, run, options.platformUrl);
   } catch (err) {
     await pipeline.stop().catch(() => undefined);
     throw err;
@@ -176,32 +172,6 @@ const INPUT_TOPIC: Record<Exclude<PipelineStage, 'ingest'>, TopicId> = {
   anonymize: 'xapiIdentified',
   index: 'xapiAnonymized',
 };
-
-/**
- * START_FROM=latest: a group reads what arrives after it has joined. Send canaries until one comes
- * out of the whole pipeline; from then on nothing the run sends can be skipped.
- */
-async function awaitCanary(pipeline: InProcessPipeline, run: string, platformUrl: string): Promise<void> {
-  await waitFor(
-    'a canary statement through the whole pipeline',
-    async () => {
-      const canary = randomUUID();
-      const statement = {
-        id: canary,
-        actor: { objectType: 'Agent', account: { homePage: platformUrl, name: `canary-${run}` } },
-        verb: { id: 'http://adlnet.gov/expapi/verbs/experienced' },
-        object: { objectType: 'Activity', id: `${platformUrl}/canary` },
-      };
-      await postStatements(pipeline, [statement]);
-      return waitFor(
-        'the canary',
-        async () => ((await indexedIds(pipeline.es, pipeline.indexPrefix, [canary])).size ? true : undefined),
-        { timeoutMs: 15_000, intervalMs: 500 },
-      ).catch(() => undefined);
-    },
-    { timeoutMs: 120_000, intervalMs: 0 },
-  );
-}
 
 interface IngestTarget {
   ingestUrl: string;
