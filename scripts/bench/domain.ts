@@ -154,6 +154,18 @@ stage('(b) convert, openedx profile (parse + convert)', N, () => convertOpenedxL
 // decoded), check every statement against xAPI 1.0.3 and serialise it.
 const { convertOpenedxParsed } = domain as Partial<typeof Domain>;
 if (convertOpenedxParsed !== undefined) {
+  // The contract: every statement is checked against xAPI before it is handed over.
+  stage('(b) openedx parse + convert + xAPI check', N, () => {
+    let checked = 0;
+    for (const line of lines) {
+      const parsed = parseEdxLine(line);
+      if (!parsed.ok) continue;
+      const result = convertOpenedxParsed(parsed.event, openedxOptions);
+      if (result.status !== 'converted') continue;
+      for (const s of result.statements) if (validateXapiStatement(s).length === 0) checked++;
+    }
+    return checked;
+  });
   stage('(b) openedx parse + convert + xAPI check + JSON.stringify', N, () => {
     let written = 0;
     for (const line of lines) {
