@@ -31,15 +31,24 @@ export async function startGroupsAtTopicEnds(brokers: string, groups: readonly G
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
+    const byGroup = new Map<string, string[]>();
     for (const { groupId, topic } of groups) {
-      if (!existing.has(topic)) continue;
-      const ends = await admin.fetchTopicOffsets(topic);
-      await admin.setOffsets({
-        groupId,
-        topic,
-        partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })),
-      });
+      if (existing.has(topic)) byGroup.set(groupId, [...(byGroup.get(groupId) ?? []), topic]);
     }
+    // kafkajs commits by joining the group with a paused consumer and leaving after its first
+    // fetch (up to ~5 s each): different groups in parallel, one group's topics one after the other.
+    await Promise.all(
+      [...byGroup].map(async ([groupId, topics]) => {
+        for (const topic of topics) {
+          const ends = await admin.fetchTopicOffsets(topic);
+          await admin.setOffsets({
+            groupId,
+            topic,
+            partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })),
+          });
+        }
+      }),
+    );
   } finally {
     await admin.disconnect();
   }
