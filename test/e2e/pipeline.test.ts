@@ -17,6 +17,7 @@ import {
   postStatements,
   requiredEnv,
   startInProcessPipeline,
+  topicEnds,
   waitFor,
   type InProcessPipeline,
   type PipelineStage,
@@ -28,7 +29,7 @@ describe('pipeline end to end', { timeout: 300_000 }, () => {
   const run = randomUUID().slice(0, 8);
   let pipeline: InProcessPipeline;
   let kafka: Kafka;
-  const dlqStart = new Map<number, string>();
+  let dlqStart = new Map<number, string>();
 
   const sample = generateSample({ events: 400, seed: Number.parseInt(run.slice(0, 6), 16), badRatio: 0.04 });
   const good = sample.filter((i) => !i.bad);
@@ -37,12 +38,7 @@ describe('pipeline end to end', { timeout: 300_000 }, () => {
   before(async () => {
     kafka = createKafka({ brokers: parseBrokers(requiredEnv('KAFKA_BROKERS')), clientId: `e2e-${run}` });
     // Where this run's dead letters will start: a long-lived stack's DLQ may hold millions of records.
-    const admin = kafka.admin();
-    await admin.connect();
-    for (const p of await admin.fetchTopicOffsets(TOPICS.deadLetterIdentified).catch(() => [])) {
-      dlqStart.set(p.partition, p.high);
-    }
-    await admin.disconnect();
+    dlqStart = await topicEnds(requiredEnv('KAFKA_BROKERS'), TOPICS.deadLetterIdentified);
     // Own user, key, consumer groups and indices: this run neither disturbs nor is disturbed by a
     // running pipeline. Its groups begin at the topics' ends as they are now (a long-lived stack may
     // hold millions of older records), committed for every partition, so restarts resume exactly.
