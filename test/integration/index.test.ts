@@ -174,10 +174,7 @@ describe('index service on the real stack', () => {
     const brokers = required('KAFKA_BROKERS');
     dlqStart = await topicEnds(brokers, TOPICS.deadLetterAnonymized);
     await startGroupsAtTopicEnds(brokers, [
-      ...['', '-outage', '-bench'].map((kind) => ({
-        groupId: `it-index${kind}-${run}`,
-        topic: TOPICS.xapiAnonymized,
-      })),
+      { groupId: `it-index-${run}`, topic: TOPICS.xapiAnonymized },
       { groupId: `it-index-identified-${run}`, topic: TOPICS.xapiIdentified },
     ]);
     const codec = createSchemaCodec({ url: required('SCHEMA_REGISTRY_URL') });
