@@ -46,7 +46,7 @@ describe('pipeline end to end', { timeout: 300_000 }, () => {
       name: 'e2e',
       run,
       platformUrl: PLATFORM,
-      startFrom: 'run-start',
+      startFrom: 'latest',
     });
   });
 
@@ -247,5 +247,36 @@ describe('pipeline end to end', { timeout: 300_000 }, () => {
         intervalMs: 1000,
       },
     );
+  });
+
+  test("after the run settles, each stage's own commits reach its input topic's end", async () => {
+    // The services committed these themselves: no test helper commits a stage group's offsets.
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const inputs = {
+        validate: 'raw',
+        convert: 'edxValid',
+        anonymize: 'xapiIdentified',
+        index: 'xapiAnonymized',
+      } as const;
+      for (const [stage, input] of Object.entries(inputs)) {
+        const topic = TOPICS[input];
+        const groupId = pipeline.stageEnv(stage as PipelineStage).GROUP_ID as string;
+        const gaps = await waitFor(
+          `${stage}'s committed offsets at the end of ${topic}`,
+          async () => {
+            const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, p.high]));
+            const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+            const gaps = (committed?.partitions ?? []).filter((p) => p.offset !== ends.get(p.partition));
+            return gaps.length === 0 && (committed?.partitions.length ?? 0) === ends.size ? gaps : undefined;
+          },
+          { timeoutMs: 60_000, intervalMs: 500 },
+        );
+        assert.deepEqual(gaps, []);
+      }
+    } finally {
+      await admin.disconnect();
+    }
   });
 });

@@ -11,13 +11,12 @@ import {
   createKafka,
   createRecordProducer,
   createSchemaCodec,
-  ensurePipelineTopics,
   parseBrokers,
   type RecordProducer,
 } from '@lrstream/kafka';
 import { startIndex, type IndexService } from '@lrstream/index';
 import { TOPICS, type DeadLetter, type XapiAnonymized, type XapiStatement } from '@lrstream/schemas';
-import { startGroupsAtTopicEnds, topicEnds, waitFor } from '@lrstream/test';
+import { topicEnds, waitFor } from '@lrstream/test';
 
 function required(name: string): string {
   const value = process.env[name];
@@ -168,15 +167,9 @@ describe('index service on the real stack', () => {
   };
 
   before(async () => {
-    await ensurePipelineTopics(kafka);
-    // This run's groups and dead-letter reads begin where the topics end now: the shared topics of
-    // a long-lived stack may hold millions of older records.
-    const brokers = required('KAFKA_BROKERS');
-    dlqStart = await topicEnds(brokers, TOPICS.deadLetterAnonymized);
-    await startGroupsAtTopicEnds(brokers, [
-      { groupId: `it-index-${run}`, topic: TOPICS.xapiAnonymized },
-      { groupId: `it-index-identified-${run}`, topic: TOPICS.xapiIdentified },
-    ]);
+    // This run's dead-letter reads begin where the topic ends now: the shared topics of a
+    // long-lived stack may hold millions of older records.
+    dlqStart = await topicEnds(required('KAFKA_BROKERS'), TOPICS.deadLetterAnonymized);
     const codec = createSchemaCodec({ url: required('SCHEMA_REGISTRY_URL') });
     producer = await createRecordProducer(kafka, codec, ['xapiAnonymized', 'xapiIdentified']);
     // An identified index from long ago: the retention cleanup at start must delete it.
@@ -194,12 +187,10 @@ describe('index service on the real stack', () => {
   });
 
   test('statements are indexed once each, under the alias, with the template mappings', async () => {
-    await producer.send(
-      'xapiAnonymized',
-      records.map((r) => ({ key: r.actor_pseudonym ?? r.event_id, value: r })),
-    );
+    // New groups start at the topics' ends (older records of a long-lived stack are not ours).
     service = await startIndex({
       ...env(),
+      START_FROM: 'latest',
       INDEX_PREFIX: prefix,
       GROUP_ID: `it-index-${run}`,
       INDEX_IDENTIFIED: 'true',
@@ -207,6 +198,11 @@ describe('index service on the real stack', () => {
       INDEX_IDENTIFIED_GROUP_ID: `it-index-identified-${run}`,
       INDEX_IDENTIFIED_RETENTION_DAYS: '7',
     });
+    await waitFor('index ready', async () => (service?.ready() ? true : undefined));
+    await producer.send(
+      'xapiAnonymized',
+      records.map((r) => ({ key: r.actor_pseudonym ?? r.event_id, value: r })),
+    );
 
     const hits = await waitFor(
       'the five statements in Elasticsearch',
@@ -396,11 +392,6 @@ describe('index service while Elasticsearch is unreachable', () => {
       brokers: parseBrokers(required('KAFKA_BROKERS')),
       clientId: `it-outage-${run}`,
     });
-    await ensurePipelineTopics(kafka);
-    // Start at the topic's end: older records of a long-lived stack are not this test's business.
-    await startGroupsAtTopicEnds(required('KAFKA_BROKERS'), [
-      { groupId: `it-index-outage-${run}`, topic: TOPICS.xapiAnonymized },
-    ]);
     const producer = await createRecordProducer(
       kafka,
       createSchemaCodec({ url: required('SCHEMA_REGISTRY_URL') }),
@@ -412,9 +403,12 @@ describe('index service while Elasticsearch is unreachable', () => {
         ...env(),
         ELASTICSEARCH_URL: proxy.url,
         ES_REQUEST_TIMEOUT_MS: '2000',
+        // Start at the topic's end: older records of a long-lived stack are not this test's business.
+        START_FROM: 'latest',
         INDEX_PREFIX: prefix,
         GROUP_ID: `it-index-outage-${run}`,
       });
+      await waitFor('index ready', async () => (service?.ready() ? true : undefined));
       const port = service.metricsPort;
       proxy.set('down');
       const records = [1, 2, 3].map(() =>
@@ -482,11 +476,16 @@ describe('index throughput', { skip: benchDocs > 0 ? false : 'set INDEX_BENCH_DO
       brokers: parseBrokers(required('KAFKA_BROKERS')),
       clientId: `it-bench-${run}`,
     });
-    await ensurePipelineTopics(kafka);
-    // Only this measurement's documents: the group starts where the topic ends before they are sent.
-    await startGroupsAtTopicEnds(required('KAFKA_BROKERS'), [
-      { groupId: `it-index-bench-${run}`, topic: TOPICS.xapiAnonymized },
-    ]);
+    // Only this measurement's documents: the group is created at the topic's end by a first start
+    // of the service (START_FROM=latest), stopped before they are sent, then restarted on them.
+    const first = await startIndex({
+      ...env(),
+      START_FROM: 'latest',
+      INDEX_PREFIX: prefix,
+      GROUP_ID: `it-index-bench-${run}`,
+    });
+    await waitFor('index ready', async () => (first.ready() ? true : undefined));
+    await first.stop();
     const codec = createSchemaCodec({ url: required('SCHEMA_REGISTRY_URL') });
     const producer = await createRecordProducer(kafka, codec, ['xapiAnonymized']);
     const es = new Client({ node: required('ELASTICSEARCH_URL') });

@@ -140,7 +140,7 @@ describe('open-data export on the demo sample, through the real pipeline', { tim
       run,
       dir,
       platformUrl: LMS,
-      startFrom: 'run-start',
+      startFrom: 'latest',
       anonymizePolicy: 'pseudonymize',
     });
     es = pipeline.es;

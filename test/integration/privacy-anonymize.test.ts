@@ -340,7 +340,7 @@ describe('privacy: the anonymize preset on the real stack', { timeout: 600_000 }
       name: 'anon',
       run,
       platformUrl: LMS,
-      startFrom: 'run-start',
+      startFrom: 'latest',
       anonymizePolicy: 'anonymize',
     });
     es = pipeline.es;

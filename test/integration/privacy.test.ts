@@ -436,7 +436,7 @@ describe('privacy: zero leak on the real stack', { timeout: 600_000 }, () => {
       run,
       dir,
       platformUrl: LMS,
-      startFrom: 'run-start',
+      startFrom: 'latest',
       anonymizeKeyFile: false,
       starters: {
         // A child process, so that its real log output can be checked.

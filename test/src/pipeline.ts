@@ -13,8 +13,7 @@ import { startValidate } from '@lrstream/validate';
 import { startConvert } from '@lrstream/convert';
 import { startAnonymize } from '@lrstream/anonymize';
 import { startIndex } from '@lrstream/index';
-import { TOPICS, type TopicId } from '@lrstream/schemas';
-import { startGroupsAtTopicEnds } from './offsets.js';
+import { waitFor } from './wait.js';
 
 type Json = Record<string, unknown>;
 
@@ -33,6 +32,8 @@ const START_ORDER: readonly PipelineStage[] = ['index', 'anonymize', 'convert', 
 export interface RunningStage {
   stop(): Promise<void>;
   metricsPort?: number;
+  /** The service's readiness (its /readyz); a stage is started only when downstream is ready. */
+  ready?(): boolean;
 }
 export type StageStarter = (env: NodeJS.ProcessEnv) => Promise<RunningStage>;
 
@@ -51,13 +52,13 @@ export interface InProcessPipelineOptions {
   /** Where the credentials and key files go; a new temporary folder when absent. */
   dir?: string;
   /**
-   * Where the run's new consumer groups begin (default: the earliest offsets, i.e. every record the
-   * topics hold). `run-start`: at the end offsets the input topics have when the pipeline starts,
-   * committed for every partition before any stage joins — a long-lived stack's old records are
-   * skipped, and a stage restarted later still resumes exactly where it stopped. (START_FROM=latest
-   * is not offered: a partition without a commit would jump to its end again on a restart.)
+   * Where the run's new consumer groups begin: the oldest retained records (the services' default),
+   * or `latest`: the services run with START_FROM=latest, so each new group starts at its input
+   * topic's end when it first joins (a long-lived stack's old records are skipped) and commits that
+   * position itself; a stage restarted later resumes from its own commits. Each stage is ready
+   * (its /readyz condition) before the next one upstream starts.
    */
-  startFrom?: 'run-start';
+  startFrom?: 'latest';
   /** ANONYMIZE_POLICY (no policy file, no keyring); the service default when absent. */
   anonymizePolicy?: string;
   /** Write a random ANONYMIZE_KEY_FILE (default true); false when the test brings its own keyring. */
@@ -108,6 +109,7 @@ export async function startInProcessPipeline(options: InProcessPipelineOptions):
     METRICS_PORT: '0',
     LOG_LEVEL: 'warn',
   };
+  if (options.startFrom === 'latest') env.START_FROM = 'latest';
   if (options.anonymizePolicy !== undefined)
     Object.assign(env, {
       ANONYMIZE_POLICY: options.anonymizePolicy,
@@ -149,29 +151,16 @@ export async function startInProcessPipeline(options: InProcessPipelineOptions):
   };
 
   try {
-    if (options.startFrom === 'run-start')
-      await startGroupsAtTopicEnds(
-        env.KAFKA_BROKERS!,
-        Object.entries(INPUT_TOPIC).map(([stage, topic]) => ({
-          groupId: stageEnv(stage as PipelineStage).GROUP_ID!,
-          topic: TOPICS[topic],
-        })),
-      );
-    for (const stage of START_ORDER) await pipeline.start(stage);
+    for (const stage of START_ORDER) {
+      const started = await pipeline.start(stage);
+      if (started.ready) await waitFor(`${stage} ready`, async () => (started.ready?.() ? true : undefined));
+    }
   } catch (err) {
     await pipeline.stop().catch(() => undefined);
     throw err;
   }
   return pipeline;
 }
-
-/** The topic each consuming stage reads (the services' own specs name the same ones). */
-const INPUT_TOPIC: Record<Exclude<PipelineStage, 'ingest'>, TopicId> = {
-  validate: 'raw',
-  convert: 'edxValid',
-  anonymize: 'xapiIdentified',
-  index: 'xapiAnonymized',
-};
 
 interface IngestTarget {
   ingestUrl: string;

@@ -5,7 +5,16 @@
 //      as plain processes.
 // If none works the caller fails loudly: integration tests are never skipped silently.
 import { spawnSync } from 'node:child_process';
-import { down, loadStackConfig, stackEnv, status, up, type Say, type StackEnv } from '@lrstream/stack';
+import {
+  applyTopicCatalogue,
+  down,
+  loadStackConfig,
+  stackEnv,
+  status,
+  up,
+  type Say,
+  type StackEnv,
+} from '@lrstream/stack';
 
 export const ENV_KEYS = [
   'KAFKA_BROKERS',
@@ -25,6 +34,8 @@ export async function provideStack(say: Say, env: NodeJS.ProcessEnv = process.en
   const present = ENV_KEYS.filter((k) => env[k]);
   if (present.length === ENV_KEYS.length) {
     const given = Object.fromEntries(ENV_KEYS.map((k) => [k, env[k] as string])) as unknown as StackEnv;
+    // The operator's set-up step, as on any stack (`lrstream topics apply`); `stack up` runs it too.
+    await applyTopicCatalogue(given);
     return { env: given, source: 'environment', release: async () => undefined };
   }
   if (present.length > 0) {
@@ -37,6 +48,7 @@ export async function provideStack(say: Say, env: NodeJS.ProcessEnv = process.en
     say('A container runtime answers: starting the stack with testcontainers.');
     const { startContainerStack } = await import('./containers.js');
     const stack = await startContainerStack(say);
+    await applyTopicCatalogue(stack.env);
     return { env: stack.env, source: 'containers', release: stack.stop };
   }
   const config = loadStackConfig(env);

@@ -72,8 +72,13 @@ export function createConverter(options: ConvertOptions): Converter {
     } else {
       const result = convertOpenedx(event, openedx);
       if (result.status === 'unsupported') return unsupported(result.issues[0]);
-      if (result.status === 'skipped')
-        return { kind: 'filtered', rule: `skipped:${result.issues[0]?.code ?? 'unknown'}` };
+      if (result.status === 'skipped') {
+        // The reason is the last issue (warnings come first). A mapping that refuses an event is
+        // a named filter, as in event-routing-backends; a converter that broke is a dead letter.
+        const reason = result.issues[result.issues.length - 1];
+        if (reason?.code === 'OPENEDX_INTERNAL') return fail(reason);
+        return { kind: 'filtered', rule: `skipped:${reason?.code ?? 'unknown'}` };
+      }
       statements = result.statements as unknown as Record<string, unknown>[];
     }
 

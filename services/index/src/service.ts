@@ -3,8 +3,8 @@
 import {
   createKafka,
   createSchemaCodec,
+  assertPipelineTopics,
   createStageMetrics,
-  ensurePipelineTopics,
   runStage,
   type RunningStage,
 } from '@lrstream/kafka';
@@ -43,7 +43,7 @@ export async function startIndex(env: NodeJS.ProcessEnv = process.env): Promise<
   const kafka = createKafka({ brokers: config.brokers, clientId: 'lrstream-index', log });
   const codec = createSchemaCodec({ url: config.registryUrl });
   const es = createElasticsearch({ url: config.elasticsearchUrl, requestTimeoutMs: config.requestTimeoutMs });
-  await ensurePipelineTopics(kafka);
+  await assertPipelineTopics(kafka);
   await waitForElasticsearch(es, config.startupTimeoutMs, log);
 
   const file = loadTemplateFile();
@@ -112,7 +112,8 @@ export async function startIndex(env: NodeJS.ProcessEnv = process.env): Promise<
   }
 
   const ready = () => stages.every((s) => s.ready());
-  const server = await serveMetrics(registry, { port: config.metricsPort, ready });
+  const healthy = () => stages.every((s) => s.healthy());
+  const server = await serveMetrics(registry, { port: config.metricsPort, ready, healthy });
   log.info(
     { metricsPort: server.port, alias: config.indexPrefix, identified: config.identified },
     'index started',

@@ -2,7 +2,7 @@
 // logic lives in server.ts (HTTP), xapi.ts / edx.ts (bodies -> records) and sink.ts (Kafka).
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { createKafka, createRecordProducer, createSchemaCodec, ensurePipelineTopics } from '@lrstream/kafka';
+import { assertPipelineTopics, createKafka, createRecordProducer, createSchemaCodec } from '@lrstream/kafka';
 import {
   createLogger,
   createMetricsRegistry,
@@ -30,7 +30,7 @@ export async function startIngest(env: NodeJS.ProcessEnv): Promise<RunningIngest
     cacheTtlMs: config.authCacheTtlMs,
   });
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'ingest', log });
-  await ensurePipelineTopics(kafka);
+  await assertPipelineTopics(kafka);
   const producer = await createRecordProducer(kafka, createSchemaCodec({ url: config.schemaRegistryUrl }), [
     'raw',
   ]);

@@ -1,7 +1,7 @@
 // The one module that knows kafkajs exists (it is in maintenance mode: swapping the client must stay
 // a change to this package only). Everything else talks to Kafka through the functions exported here.
 import { Kafka, logLevel, type LogEntry } from 'kafkajs';
-import type { Logger } from '@lrstream/runtime';
+import { classifyError, type Logger } from '@lrstream/runtime';
 
 export type { Kafka };
 
@@ -68,4 +68,9 @@ export async function describeCluster(
   } finally {
     await admin.disconnect();
   }
+}
+
+/** Whether trying again may succeed (Kafka, registry or network trouble): see classifyError. */
+export function isTransient(err: unknown): boolean {
+  return classifyError(err).retryable;
 }

@@ -5,3 +5,7 @@ export * from './stage.js';
 export * from './topics.js';
 export * from './producer.js';
 export * from './service.js';
+export * from './catalogue.js';
+export * from './dead-letter.js';
+export * from './input-decoder.js';
+export * from './stage-loop.js';

@@ -9,6 +9,11 @@ export interface StageMetrics {
   deadLettered: Counter<'code'>;
   filtered: Counter<'rule'>;
   retries: Counter<'code'>;
+  /** Records `process` threw on (not retryable): dead-lettered one by one. */
+  processingErrors: Counter<string>;
+  commitFailures: Counter<string>;
+  /** 1 while a partition is paused because its retry budget was spent, by the last error code. */
+  stalledPartitions: Gauge<'topic' | 'partition' | 'code'>;
   processingSeconds: Histogram<string>;
   batchSize: Histogram<string>;
   lag: Gauge<'topic' | 'partition'>;
@@ -50,6 +55,22 @@ export function createStageMetrics(stage: string, registry: Registry): StageMetr
       name: `${p}_retries_total`,
       help: 'Batches retried after a retryable failure, by error code.',
       labelNames: ['code'],
+      registers,
+    }),
+    processingErrors: new Counter({
+      name: `${p}_processing_errors_total`,
+      help: 'Records the stage code failed on (not retryable); each was dead-lettered.',
+      registers,
+    }),
+    commitFailures: new Counter({
+      name: `${p}_offset_commit_failures_total`,
+      help: 'Offset commits that failed after the outputs were acknowledged (records may be read again).',
+      registers,
+    }),
+    stalledPartitions: new Gauge({
+      name: `${p}_partition_stalled`,
+      help: '1 while a partition is paused: its retry budget was spent on the error code shown.',
+      labelNames: ['topic', 'partition', 'code'],
       registers,
     }),
     processingSeconds: new Histogram({

@@ -1,9 +1,11 @@
-// Writing pipeline records: Avro (Confluent framing) with the topic's registered value schema,
-// acks=all on an idempotent producer, so a resolved send means the records are durable.
+// Writing pipeline records: Avro (Confluent framing) with the topic's registered value schema
+// (looked up: `lrstream topics apply` registers), acks=all on an idempotent producer. A resolved
+// send means the leader and the in-sync replicas have the records — on a single broker. On a
+// multi-broker cluster kafkajs 2.2.4 can resolve a send whose partition leader just died without
+// writing it (kafkajs issue #1303, open): see docs/delivery.md.
 import type { Kafka, Producer } from 'kafkajs';
-import { TOPIC_CATALOGUE, TOPICS, valueSchemaOf, type TopicId } from '@lrstream/schemas';
+import { TOPICS, valueSchemaOf, type TopicId } from '@lrstream/schemas';
 import type { SchemaCodec } from './registry.js';
-import { ensureTopics } from './topics.js';
 
 export interface RecordProducer {
   send(topic: TopicId, messages: { key: string; value: object }[]): Promise<void>;
@@ -17,7 +19,7 @@ export async function createRecordProducer(
 ): Promise<RecordProducer> {
   const ids = new Map<TopicId, number>();
   for (const topic of topics)
-    ids.set(topic, await codec.registerValueSchema(TOPICS[topic], valueSchemaOf(topic)));
+    ids.set(topic, await codec.lookupValueSchemaId(TOPICS[topic], valueSchemaOf(topic)));
   const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   return {
@@ -31,16 +33,4 @@ export async function createRecordProducer(
     },
     disconnect: () => producer.disconnect(),
   };
-}
-
-/** Creates every topic of the catalogue that does not exist yet, with its retention and policy. */
-export function ensurePipelineTopics(kafka: Kafka): Promise<string[]> {
-  return ensureTopics(
-    kafka,
-    TOPIC_CATALOGUE.map((t) => ({
-      name: t.name,
-      partitions: t.partitions,
-      config: { 'retention.ms': String(t.retentionMs), 'cleanup.policy': t.cleanupPolicy },
-    })),
-  );
 }

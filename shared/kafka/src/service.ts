@@ -10,9 +10,10 @@ import {
 import type { TopicId } from '@lrstream/schemas';
 import { createKafka } from './client.js';
 import { createStageMetrics } from './metrics.js';
-import { ensurePipelineTopics } from './producer.js';
+import { assertPipelineTopics } from './catalogue.js';
 import { createSchemaCodec } from './registry.js';
-import { runStage, type InputRecord, type Outcome } from './stage.js';
+import { runStage } from './stage.js';
+import type { InputRecord, Outcome } from './stage-loop.js';
 
 /** The environment variables of every stage service; a service adds its own beside them. */
 export function stageConfigSpec<S extends string>(service: S, metricsPort: number) {
@@ -76,7 +77,7 @@ export async function startStageService<T>(
   const metrics = createStageMetrics(spec.stage, registry);
   const kafka = createKafka({ brokers: [...config.brokers], clientId: `lrstream-${spec.stage}`, log });
   const codec = createSchemaCodec({ url: config.registryUrl });
-  await ensurePipelineTopics(kafka);
+  await assertPipelineTopics(kafka);
   const stage = await runStage<T>({
     stage: spec.stage,
     kafka,
@@ -90,7 +91,11 @@ export async function startStageService<T>(
     deadLetter: spec.deadLetter,
     process: spec.process,
   });
-  const server = await serveMetrics(registry, { port: config.metricsPort, ready: stage.ready });
+  const server = await serveMetrics(registry, {
+    port: config.metricsPort,
+    ready: stage.ready,
+    healthy: stage.healthy,
+  });
   log.info({ metricsPort: server.port, ...spec.describe }, `${spec.stage} started`);
   return {
     log,

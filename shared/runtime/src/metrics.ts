@@ -19,12 +19,13 @@ export interface MetricsServer {
 }
 
 /**
- * Serves /metrics, /healthz (the process is alive) and /readyz (`ready()` says the service can do
+ * Serves /metrics, /healthz (`healthy()`: the process can still do its work by itself, e.g. its
+ * consumer is running; a supervisor restarts it when not) and /readyz (`ready()` says the service can do
  * its work, e.g. its consumer has joined its group).
  */
 export async function serveMetrics(
   registry: Registry,
-  options: { port: number; host?: string; ready?: () => boolean },
+  options: { port: number; host?: string; ready?: () => boolean; healthy?: () => boolean },
 ): Promise<MetricsServer> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -42,7 +43,8 @@ export async function serveMetrics(
       return;
     }
     if (path === '/healthz') {
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+      const ok = options.healthy ? options.healthy() : true;
+      res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ok\n' : 'unhealthy\n');
       return;
     }
     if (path === '/readyz') {

@@ -6,6 +6,8 @@ export interface TopicEntry {
   id: TopicId;
   name: string;
   partitions: number;
+  /** Copies of each partition; 1 on a single-broker stack (`topics apply --replication-factor` overrides). */
+  replicationFactor: number;
   retentionMs: number;
   cleanupPolicy: 'delete' | 'compact';
   key: string;

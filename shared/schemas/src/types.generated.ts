@@ -18,6 +18,12 @@ export interface DeadLetter {
   /** The original bytes (identified DLQ) or the anonymized statement (anonymized DLQ). */
   payload: null | Buffer;
   failed_at: number;
+  /** Hex SHA-256 of the complete original payload; set whenever payload is set or was truncated. */
+  payload_sha256: null | string;
+  /** Size of the complete original payload in bytes. */
+  payload_bytes: null | number;
+  /** True when payload holds only the first bytes of the original (the whole would not fit in a Kafka record). */
+  payload_truncated: boolean;
 }
 
 // edx-event.v1.avsc

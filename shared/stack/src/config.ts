@@ -61,7 +61,7 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env): StackConf
     }
     return value;
   };
-  const storage = env.LRSTREAM_REGISTRY_STORAGE ?? 'memory';
+  const storage = env.LRSTREAM_REGISTRY_STORAGE || 'file';
   if (storage !== 'memory' && storage !== 'file') {
     problems.push(`LRSTREAM_REGISTRY_STORAGE must be "memory" or "file", got "${storage}"`);
   }
@@ -79,7 +79,7 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env): StackConf
       elasticsearchTransport: port('LRSTREAM_ELASTICSEARCH_TRANSPORT_PORT', 19300),
       prometheus: port('LRSTREAM_PROMETHEUS_PORT', 19090),
     },
-    registryStorage: storage === 'file' ? 'file' : 'memory',
+    registryStorage: storage === 'memory' ? 'memory' : 'file',
     heap: {
       kafka: env.LRSTREAM_KAFKA_HEAP ?? '512m',
       registry: env.LRSTREAM_REGISTRY_HEAP ?? '384m',

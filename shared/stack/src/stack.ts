@@ -1,6 +1,7 @@
 // The local stack manager: `up` fetches what is missing, starts what is not running and waits until
 // every component answers; `down` stops exactly the process groups recorded in pid files.
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { applyCatalogue, createKafka, createSchemaCodec, parseBrokers } from '@lrstream/kafka';
 import { stackEnv, type StackConfig, type StackEnv } from './config.js';
 import type { Say } from './fetch.js';
 import type { Component } from './components/component.js';
@@ -21,6 +22,8 @@ export function components(config: StackConfig): Component[] {
 
 export interface UpResult {
   env: StackEnv;
+  /** Topics `up` created (the catalogue is applied on every `up`: idempotent). */
+  createdTopics: string[];
   started: string[];
   alreadyRunning: string[];
   seconds: number;
@@ -53,7 +56,23 @@ export async function up(config: StackConfig, say: Say, timeoutMs = 180_000): Pr
     started.push(component.name);
   }
   await waitHealthy(all, say, begin + timeoutMs);
-  return { env: stackEnv(config), started, alreadyRunning, seconds: (Date.now() - begin) / 1000 };
+  const env = stackEnv(config);
+  const applied = await applyTopicCatalogue(env);
+  if (applied.created.length > 0) say(`Created topics ${applied.created.join(', ')}`);
+  say(`Registered ${applied.subjects.length} value schemas`);
+  return {
+    env,
+    createdTopics: applied.created,
+    started,
+    alreadyRunning,
+    seconds: (Date.now() - begin) / 1000,
+  };
+}
+
+/** The operator's set-up step on a stack: topics and schemas of the catalogue (`topics apply`). */
+export async function applyTopicCatalogue(env: StackEnv) {
+  const kafka = createKafka({ brokers: parseBrokers(env.KAFKA_BROKERS), clientId: 'lrstream-topics-apply' });
+  return applyCatalogue(kafka, createSchemaCodec({ url: env.SCHEMA_REGISTRY_URL }));
 }
 
 async function waitHealthy(all: Component[], say: Say, deadline: number): Promise<void> {

@@ -7,11 +7,12 @@ import {
   createKafka,
   createRecordProducer,
   createSchemaCodec,
-  ensurePipelineTopics,
+  assertPipelineTopics,
+  buildDeadLetter,
   parseBrokers,
+  PAYLOAD_EXCERPT_BYTES,
 } from '@lrstream/kafka';
 import { ingestFiles, type FileFormat } from '@lrstream/ingest';
-import type { DeadLetter } from '@lrstream/schemas';
 import { localServiceEnv } from '../local-env.js';
 
 const HELP = `Usage: lrstream ingest file <path...> [--format auto|edx|xapi]
@@ -45,7 +46,7 @@ export async function ingestCommand(args: string[]): Promise<number> {
     brokers: parseBrokers(String(env.KAFKA_BROKERS)),
     clientId: 'lrstream-ingest-cli',
   });
-  await ensurePipelineTopics(kafka);
+  await assertPipelineTopics(kafka);
   const producer = await createRecordProducer(
     kafka,
     createSchemaCodec({ url: String(env.SCHEMA_REGISTRY_URL) }),
@@ -60,18 +61,16 @@ export async function ingestCommand(args: string[]): Promise<number> {
       // A line too large for a Kafka record still ends somewhere: the dead-letter topic, with its
       // file and line, and its first 64 KiB to recognise it (the file keeps the rest).
       onOversized: async ({ file, lineNumber, bytes }) => {
-        const letter: DeadLetter = {
-          event_id: randomUUID(),
-          stage: 'ingest',
-          error_code: 'INGEST_EVENT_TOO_LARGE',
-          error_message: `Line ${lineNumber} of ${file} has ${bytes.length} bytes, over the event size limit; payload truncated to 64 KiB.`,
-          error_pointer: null,
-          source_topic: null,
-          source_partition: null,
-          source_offset: null,
-          payload: bytes.subarray(0, 64 * 1024),
-          failed_at: Date.now(),
-        };
+        const letter = buildDeadLetter(
+          {
+            eventId: randomUUID(),
+            stage: 'ingest',
+            code: 'INGEST_EVENT_TOO_LARGE',
+            message: `Line ${lineNumber} of ${file} has ${bytes.length} bytes, over the event size limit; payload truncated to 64 KiB.`,
+            payload: bytes,
+          },
+          PAYLOAD_EXCERPT_BYTES,
+        );
         await producer.send('deadLetterIdentified', [{ key: letter.event_id ?? '', value: letter }]);
       },
       onProgress: (p) => {
