@@ -1,6 +1,9 @@
 // HTTP Basic authentication against a credentials file of hashed secrets, with per-route scopes.
 // Verified credentials are cached briefly (scrypt is slow by design); cache keys are an HMAC under a
 // per-process random key, so the cache never holds anything a stolen heap could replay offline cheaply.
+// Verifications run with bounded concurrency behind a bounded queue: a flood of wrong passwords gets
+// 503 + Retry-After instead of queueing without end, and a cached client never enters the queue.
+import { isUtf8 } from 'node:buffer';
 import { createHmac, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { IngestHttpError } from './errors.js';
@@ -76,6 +79,12 @@ export interface AuthenticatorOptions {
   cacheMaxEntries?: number;
   /** Concurrent scrypt computations: bounded so bad credentials cannot starve the libuv pool. */
   maxConcurrentVerifications?: number;
+  /** Verifications waiting for a slot; one more is refused with 503 (`AUTH_BUSY`). */
+  maxQueuedVerifications?: number;
+  /** Retry-After of that 503. */
+  retryAfterSeconds?: number;
+  /** Called whenever the running or queued count changes (the queue-depth gauge). */
+  onQueueChange?: (running: number, queued: number) => void;
   now?: () => number;
   /** The scrypt comparison (tests wrap it to count verifications). */
   verify?: typeof verifySecret;
@@ -86,10 +95,20 @@ const unauthorized = () =>
     headers: { 'WWW-Authenticate': 'Basic realm="lrstream", charset="UTF-8"' },
   });
 
+export const AUTH_BUSY = 'LRS_ERR_AUTH_BUSY';
+
+const busy = (retryAfterSeconds: number) =>
+  new IngestHttpError(503, AUTH_BUSY, 'Too many credential checks in progress; retry later.', {
+    headers: { 'Retry-After': String(retryAfterSeconds) },
+  });
+
 function decodeBasic(header: string | undefined): { username: string; password: string } | undefined {
   const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? '');
   if (!match?.[1]) return undefined;
-  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const bytes = Buffer.from(match[1], 'base64');
+  // Not UTF-8: decoding would turn distinct byte strings into the same U+FFFD text.
+  if (!isUtf8(bytes)) return undefined;
+  const decoded = bytes.toString('utf8');
   const colon = decoded.indexOf(':');
   if (colon <= 0) return undefined;
   return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
@@ -102,6 +121,9 @@ export async function createAuthenticator(
   const now = options.now ?? Date.now;
   const verifyFn = options.verify ?? verifySecret;
   const maxEntries = options.cacheMaxEntries ?? 1000;
+  const maxRunning = options.maxConcurrentVerifications ?? 2;
+  const maxQueued = options.maxQueuedVerifications ?? 32;
+  const retryAfterSeconds = options.retryAfterSeconds ?? 1;
   const byName = new Map(entries.map((e) => [e.username, e]));
   // Unknown users still cost one scrypt, so response time does not reveal which usernames exist.
   const params = entries[0]?.hash ?? { N: 16384, r: 8, p: 1 };
@@ -111,16 +133,28 @@ export async function createAuthenticator(
   const inFlight = new Map<string, Promise<Principal | undefined>>();
   let running = 0;
   const waiting: Array<() => void> = [];
+  const changed = () => options.onQueueChange?.(running, waiting.length);
 
+  /** Runs `work` when a slot is free; throws 503 at once when the queue is full. */
   const limited = async <T>(work: () => Promise<T>): Promise<T> => {
-    const limit = options.maxConcurrentVerifications ?? 2;
-    if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
-    running += 1;
+    if (running >= maxRunning) {
+      if (waiting.length >= maxQueued) throw busy(retryAfterSeconds);
+      // The slot is handed over by the finishing verification (running stays counted).
+      await new Promise<void>((resolve) => {
+        waiting.push(resolve);
+        changed();
+      });
+    } else {
+      running += 1;
+      changed();
+    }
     try {
       return await work();
     } finally {
-      running -= 1;
-      waiting.shift()?.();
+      const next = waiting.shift();
+      if (next) next();
+      else running -= 1;
+      changed();
     }
   };
 
@@ -139,6 +173,7 @@ export async function createAuthenticator(
         .digest('base64');
       const hit = cache.get(key);
       if (hit && hit.expiresAt > now()) return hit.principal;
+      if (hit) cache.delete(key);
       // Single flight: a burst of requests with the same new credentials costs one scrypt.
       let pending = inFlight.get(key);
       if (!pending) {

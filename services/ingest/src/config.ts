@@ -1,6 +1,6 @@
 // The ingest service's configuration: every environment variable, its default and its meaning.
-import { loadConfig, type Config } from '@lrstream/runtime';
-import { DEFAULT_LIMITS } from './limits.js';
+import { ConfigError, loadConfig, type Config } from '@lrstream/runtime';
+import { DEFAULT_CONNECTION_LIMITS, DEFAULT_LIMITS } from './limits.js';
 
 export const INGEST_CONFIG = {
   kafkaBrokers: { type: 'list', env: 'KAFKA_BROKERS', doc: 'Kafka bootstrap servers, host:port,...' },
@@ -19,6 +19,56 @@ export const INGEST_CONFIG = {
     default: 60_000,
     min: 0,
     doc: 'How long verified credentials are remembered',
+  },
+  authCacheMaxEntries: {
+    type: 'int',
+    env: 'INGEST_AUTH_CACHE_MAX_ENTRIES',
+    default: 1000,
+    min: 1,
+    doc: 'Verified credentials remembered at most (oldest forgotten first)',
+  },
+  authMaxConcurrent: {
+    type: 'int',
+    env: 'INGEST_AUTH_MAX_CONCURRENT',
+    default: 2,
+    min: 1,
+    max: 64,
+    doc: 'scrypt verifications running at once (each uses a libuv thread and ~32 MiB)',
+  },
+  authMaxQueued: {
+    type: 'int',
+    env: 'INGEST_AUTH_MAX_QUEUED',
+    default: 32,
+    min: 0,
+    doc: 'Verifications waiting for a slot; beyond it the request gets 503 + Retry-After',
+  },
+  headersTimeoutMs: {
+    type: 'int',
+    env: 'INGEST_HEADERS_TIMEOUT_MS',
+    default: DEFAULT_CONNECTION_LIMITS.headersTimeoutMs,
+    min: 100,
+    doc: 'Time to receive the request headers (from connection or the first byte of a request)',
+  },
+  requestTimeoutMs: {
+    type: 'int',
+    env: 'INGEST_REQUEST_TIMEOUT_MS',
+    default: DEFAULT_CONNECTION_LIMITS.requestTimeoutMs,
+    min: 100,
+    doc: 'Time to receive the whole request, headers and body (the slow-body guard); then 408',
+  },
+  keepAliveTimeoutMs: {
+    type: 'int',
+    env: 'INGEST_KEEP_ALIVE_TIMEOUT_MS',
+    default: DEFAULT_CONNECTION_LIMITS.keepAliveTimeoutMs,
+    min: 100,
+    doc: 'Idle keep-alive connection lifetime between requests',
+  },
+  maxConnections: {
+    type: 'int',
+    env: 'INGEST_MAX_CONNECTIONS',
+    default: DEFAULT_CONNECTION_LIMITS.maxConnections,
+    min: 1,
+    doc: 'Open HTTP connections; more are closed at once',
   },
   maxBodyBytes: {
     type: 'int',
@@ -74,4 +124,13 @@ export const INGEST_CONFIG = {
 
 export type IngestConfig = Config<typeof INGEST_CONFIG>;
 
-export const loadIngestConfig = (env: NodeJS.ProcessEnv): IngestConfig => loadConfig(INGEST_CONFIG, env);
+export function loadIngestConfig(env: NodeJS.ProcessEnv): IngestConfig {
+  const config = loadConfig(INGEST_CONFIG, env);
+  // Node refuses to start an HTTP server whose headers timeout exceeds its request timeout.
+  if (config.headersTimeoutMs > config.requestTimeoutMs)
+    throw new ConfigError(
+      `Invalid configuration:\n  - INGEST_HEADERS_TIMEOUT_MS (${config.headersTimeoutMs}) must not exceed ` +
+        `INGEST_REQUEST_TIMEOUT_MS (${config.requestTimeoutMs})`,
+    );
+  return config;
+}

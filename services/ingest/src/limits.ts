@@ -19,3 +19,23 @@ export const DEFAULT_LIMITS: IngestLimits = Object.freeze({
   maxDepth: 32,
   maxEventBytes: 900 * 1024,
 });
+
+/** The HTTP server's connection limits: what a slow or greedy client may hold, and for how long. */
+export interface ConnectionLimits {
+  /** Headers must arrive within this time of the connection (or of a kept-alive request's first byte). */
+  headersTimeoutMs: number;
+  /** The whole request, body included, must arrive within this time: the slow-body guard (408). */
+  requestTimeoutMs: number;
+  /** An idle kept-alive connection is closed after this time. */
+  keepAliveTimeoutMs: number;
+  /** Open connections; the server closes any more at once. */
+  maxConnections: number;
+}
+
+/** A 5 MiB body within 30 s needs ~175 KB/s; a trickling client holds a connection 30 s at most. */
+export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = Object.freeze({
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  maxConnections: 512,
+});

@@ -26,8 +26,18 @@ export interface RunningIngest {
 export async function startIngest(env: NodeJS.ProcessEnv): Promise<RunningIngest> {
   const config = loadIngestConfig(env);
   const log = createLogger({ service: 'ingest' });
+  const registry = createMetricsRegistry({ service: 'ingest' });
+  const metrics = createIngestMetrics(registry);
   const authenticator = await createAuthenticator(await loadCredentials(config.authFile), {
     cacheTtlMs: config.authCacheTtlMs,
+    cacheMaxEntries: config.authCacheMaxEntries,
+    maxConcurrentVerifications: config.authMaxConcurrent,
+    maxQueuedVerifications: config.authMaxQueued,
+    retryAfterSeconds: config.retryAfterSeconds,
+    onQueueChange: (running, queued) => {
+      metrics.authVerifications.set({ state: 'running' }, running);
+      metrics.authVerifications.set({ state: 'queued' }, queued);
+    },
   });
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'ingest', log });
   await assertPipelineTopics(kafka);
@@ -35,13 +45,13 @@ export async function startIngest(env: NodeJS.ProcessEnv): Promise<RunningIngest
     'raw',
   ]);
 
-  const registry = createMetricsRegistry({ service: 'ingest' });
   const server = buildIngestServer({
     producer,
     authenticator,
-    metrics: createIngestMetrics(registry),
+    metrics,
     log,
     limits: config,
+    connections: config,
     sink: { sendTimeoutMs: config.kafkaSendTimeoutMs, retryAfterSeconds: config.retryAfterSeconds },
   });
   const url = await server.listen({ host: config.host, port: config.port });

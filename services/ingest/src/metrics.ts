@@ -1,11 +1,14 @@
 // The ingest service's Prometheus metrics, registered on the process registry.
-import { Counter, Histogram, type Registry } from '@lrstream/runtime';
+import { Counter, Gauge, Histogram, type Registry } from '@lrstream/runtime';
 
 export interface IngestMetrics {
   requests: Counter<'route' | 'status'>;
   accepted: Counter<'format'>;
   duration: Histogram<'route'>;
   kafkaUnavailable: Counter;
+  rejected: Counter<'code'>;
+  connectionsDropped: Counter;
+  authVerifications: Gauge<'state'>;
 }
 
 export function createIngestMetrics(registry: Registry): IngestMetrics {
@@ -33,6 +36,23 @@ export function createIngestMetrics(registry: Registry): IngestMetrics {
     kafkaUnavailable: new Counter({
       name: 'lrstream_ingest_kafka_unavailable_total',
       help: 'Requests answered 503 because Kafka did not acknowledge the write.',
+      registers,
+    }),
+    rejected: new Counter({
+      name: 'lrstream_ingest_rejected_requests_total',
+      help: 'Requests refused (4xx/5xx), by the stable error code of the answer.',
+      labelNames: ['code'],
+      registers,
+    }),
+    connectionsDropped: new Counter({
+      name: 'lrstream_ingest_connections_dropped_total',
+      help: 'Connections closed on arrival because INGEST_MAX_CONNECTIONS were open.',
+      registers,
+    }),
+    authVerifications: new Gauge({
+      name: 'lrstream_ingest_auth_verifications',
+      help: 'Credential verifications (scrypt) in progress, by state: running or queued.',
+      labelNames: ['state'],
       registers,
     }),
   };

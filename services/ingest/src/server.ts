@@ -1,14 +1,21 @@
 // The HTTP face of ingest: fastify with raw-byte bodies (we keep the original bytes), Basic auth
 // with per-route scopes, limits, and one answer only after Kafka acknowledged the write.
 // `buildIngestServer` takes its collaborators as parameters so tests drive it with inject().
+import { isUtf8 } from 'node:buffer';
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from '@lrstream/runtime';
 import { requireScope, type Authenticator, type Principal, type Scope } from './auth.js';
+import { capConnections, clientErrorHandler, httpServerOptions } from './connections.js';
 import { prepareEdxEvents } from './edx.js';
 import { IngestHttpError, badRequest } from './errors.js';
-import { DEFAULT_LIMITS, type IngestLimits } from './limits.js';
+import {
+  DEFAULT_CONNECTION_LIMITS,
+  DEFAULT_LIMITS,
+  type ConnectionLimits,
+  type IngestLimits,
+} from './limits.js';
 import type { IngestMetrics } from './metrics.js';
 import type { RawRecord } from './raw-record.js';
 import { KAFKA_UNAVAILABLE, writeRaw, type RawProducer, type SinkOptions } from './sink.js';
@@ -25,6 +32,7 @@ export interface IngestServerDeps {
   metrics: IngestMetrics;
   log?: Logger;
   limits?: Partial<IngestLimits>;
+  connections?: Partial<ConnectionLimits>;
   sink?: Partial<SinkOptions>;
   now?: () => number;
 }
@@ -39,6 +47,7 @@ type Query = Record<string, string | string[] | undefined>;
 
 export function buildIngestServer(deps: IngestServerDeps): FastifyInstance {
   const limits: IngestLimits = { ...DEFAULT_LIMITS, ...deps.limits };
+  const connections: ConnectionLimits = { ...DEFAULT_CONNECTION_LIMITS, ...deps.connections };
   const sink: SinkOptions = {
     maxBatchBytes: 512 * 1024,
     sendTimeoutMs: 10_000,
@@ -53,7 +62,13 @@ export function buildIngestServer(deps: IngestServerDeps): FastifyInstance {
     logger: false,
     bodyLimit: limits.maxBodyBytes,
     routerOptions: { ignoreTrailingSlash: true },
+    http: httpServerOptions(connections),
+    // fastify applies these two itself (its defaults: no request deadline, 72 s keep-alive).
+    requestTimeout: connections.requestTimeoutMs,
+    keepAliveTimeout: connections.keepAliveTimeoutMs,
+    clientErrorHandler: clientErrorHandler(metrics),
   });
+  capConnections(app.server, connections, metrics);
   app.decorateRequest('principal', null);
 
   // Bodies stay bytes: the raw topic stores what the client sent, not a re-serialisation.
@@ -76,32 +91,25 @@ export function buildIngestServer(deps: IngestServerDeps): FastifyInstance {
   });
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, request, reply) => {
-    if (err instanceof IngestHttpError) {
-      if (err.code === KAFKA_UNAVAILABLE) {
-        kafkaHealthy = false;
-        metrics.kafkaUnavailable.inc();
-        log?.warn({ route: request.routeOptions.url, code: err.code }, 'Kafka unavailable, answered 503.');
-      }
-      return reply
-        .code(err.statusCode)
-        .headers(err.extra.headers ?? {})
-        .send({ code: err.code, message: err.message, ...err.extra.details });
+    const answer = errorAnswer(err, limits.maxBodyBytes);
+    metrics.rejected.inc({ code: answer.body.code });
+    if (answer.body.code === KAFKA_UNAVAILABLE) {
+      kafkaHealthy = false;
+      metrics.kafkaUnavailable.inc();
+      log?.warn(
+        { route: request.routeOptions.url, code: answer.body.code },
+        'Kafka unavailable, answered 503.',
+      );
     }
-    const status = err.statusCode ?? 500;
-    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
-      return reply
-        .code(413)
-        .send({ code: 'LRS_ERR_BODY_TOO_LARGE', message: `The body is over ${limits.maxBodyBytes} bytes.` });
-    if (status >= 400 && status < 500)
-      return reply.code(status).send({ code: err.code ?? 'LRS_ERR_BAD_REQUEST', message: err.message });
-    log?.error({ err, route: request.routeOptions.url }, 'Request failed.');
-    return reply.code(500).send({ code: 'LRS_ERR_INTERNAL', message: 'Internal error.' });
+    if (answer.status === 500) log?.error({ err, route: request.routeOptions.url }, 'Request failed.');
+    return reply.code(answer.status).headers(answer.headers).send(answer.body);
   });
-  app.setNotFoundHandler((request, reply) =>
-    reply
+  app.setNotFoundHandler((request, reply) => {
+    metrics.rejected.inc({ code: 'LRS_ERR_NOT_FOUND' });
+    return reply
       .code(404)
-      .send({ code: 'LRS_ERR_NOT_FOUND', message: `No route for ${request.method} ${request.url}.` }),
-  );
+      .send({ code: 'LRS_ERR_NOT_FOUND', message: `No route for ${request.method} ${request.url}.` });
+  });
 
   const authorize = (scope: Scope) => async (request: FastifyRequest) => {
     const principal = await deps.authenticator.authenticate(request.headers.authorization);
@@ -186,6 +194,32 @@ export function buildIngestServer(deps: IngestServerDeps): FastifyInstance {
   return app;
 }
 
+interface ErrorAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: { code: string; message: string; [detail: string]: unknown };
+}
+
+/** Every refusal as {code, message}: ours carry their code; fastify's 4xx keep theirs; the rest is 500. */
+function errorAnswer(err: Error & { statusCode?: number; code?: string }, maxBodyBytes: number): ErrorAnswer {
+  if (err instanceof IngestHttpError)
+    return {
+      status: err.statusCode,
+      headers: err.extra.headers ?? {},
+      body: { code: err.code, message: err.message, ...err.extra.details },
+    };
+  if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+    return {
+      status: 413,
+      headers: {},
+      body: { code: 'LRS_ERR_BODY_TOO_LARGE', message: `The body is over ${maxBodyBytes} bytes.` },
+    };
+  const status = err.statusCode ?? 500;
+  if (status >= 400 && status < 500)
+    return { status, headers: {}, body: { code: err.code ?? 'LRS_ERR_BAD_REQUEST', message: err.message } };
+  return { status: 500, headers: {}, body: { code: 'LRS_ERR_INTERNAL', message: 'Internal error.' } };
+}
+
 /** Like Ralph: unknown query parameters are a 400, not silently ignored. */
 function atomicRequested(request: FastifyRequest<{ Querystring: Query }>, allowed: string[]): boolean {
   for (const name of Object.keys(request.query ?? {}))
@@ -195,7 +229,18 @@ function atomicRequested(request: FastifyRequest<{ Querystring: Query }>, allowe
   return header === 'true' || request.query.atomic === 'true';
 }
 
+/** JSON and NDJSON bodies are UTF-8 (RFC 8259 8.1); decoding anything else would turn the bad bytes
+ * into U+FFFD downstream and silently change an IRI or a name. Checked on the decoded bytes. */
+function requireUtf8(body: Buffer): Buffer {
+  if (!isUtf8(body)) throw badRequest('LRS_ERR_INVALID_UTF8', 'The body is not valid UTF-8.');
+  return body;
+}
+
 async function decodeBody(request: FastifyRequest, body: Buffer, maxBytes: number): Promise<Buffer> {
+  return requireUtf8(await decompress(request, body, maxBytes));
+}
+
+async function decompress(request: FastifyRequest, body: Buffer, maxBytes: number): Promise<Buffer> {
   const encoding = String(request.headers['content-encoding'] ?? 'identity')
     .trim()
     .toLowerCase();

@@ -86,3 +86,90 @@ test('hash-secret run directly prints a hash of the secret read from stdin', () 
   assert.match(hash, /^scrypt\$32768\$8\$1\$/);
   return verifySecret('from-stdin', parseSecretHash(hash)).then((ok) => assert.equal(ok, true));
 });
+
+/** A verification the test finishes by hand: `release(true|false)` settles the oldest one started. */
+function manualVerify() {
+  const pending: Array<(ok: boolean) => void> = [];
+  return {
+    started: () => pending.length,
+    release: (ok: boolean) => pending.shift()?.(ok),
+    verify: () => new Promise<boolean>((resolve) => pending.push(resolve)),
+  };
+}
+
+test('a full verification queue answers 503 + Retry-After at once; a cached login never waits', async () => {
+  const entries = parseCredentials(
+    JSON.stringify([
+      { username: 'u', hash: await hashSecret('pw', CHEAP_SCRYPT), scopes: ['statements/write'] },
+    ]),
+  );
+  const gate = manualVerify();
+  const depths: Array<[number, number]> = [];
+  const auth = await createAuthenticator(entries, {
+    cacheTtlMs: 60_000,
+    maxConcurrentVerifications: 2,
+    maxQueuedVerifications: 3,
+    retryAfterSeconds: 7,
+    verify: gate.verify,
+    onQueueChange: (running, queued) => depths.push([running, queued]),
+  });
+  // Warm the cache for the valid client.
+  const warm = auth.authenticate(basic('u', 'pw'));
+  gate.release(true);
+  await warm;
+
+  // A flood of wrong passwords: 2 run, 3 wait, the rest are refused without queueing.
+  const flood = Array.from({ length: 8 }, (_, i) =>
+    auth.authenticate(basic('u', `wrong-${i}`)).then(
+      () => 'accepted',
+      (err: { statusCode: number; code: string; extra: { headers?: Record<string, string> } }) => err,
+    ),
+  );
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(gate.started(), 2, 'bounded concurrency');
+  assert.deepEqual(depths.at(-1), [2, 3], 'queue depth reported');
+  const refused = (await Promise.race([
+    flood[7],
+    new Promise((resolve) => setTimeout(() => resolve('still waiting'), 200)),
+  ])) as { statusCode: number; code: string; extra: { headers?: Record<string, string> } };
+  assert.equal(refused.statusCode, 503, 'over the queue bound: refused at once, not queued');
+  assert.equal(refused.code, 'LRS_ERR_AUTH_BUSY');
+  assert.equal(refused.extra.headers?.['Retry-After'], '7');
+
+  // The cached client is answered while the queue is full.
+  assert.deepEqual(await auth.authenticate(basic('u', 'pw')), {
+    username: 'u',
+    scopes: ['statements/write'],
+  });
+  // An uncached valid login is refused too (it would wait behind the flood), not left hanging.
+  await assert.rejects(auth.authenticate(basic('u', 'pw-new-session')), { statusCode: 503 });
+
+  // Draining: every queued verification runs, and each is a 401.
+  for (let i = 0; i < 5; i += 1) {
+    gate.release(false);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const outcomes = await Promise.all(flood);
+  assert.deepEqual(
+    outcomes.map((o) => (typeof o === 'string' ? o : (o as { statusCode: number }).statusCode)),
+    [401, 401, 401, 401, 401, 503, 503, 503],
+  );
+  assert.deepEqual(depths.at(-1), [0, 0], 'drained');
+});
+
+test('credentials that are not UTF-8 are refused without a verification', async () => {
+  let verifications = 0;
+  const entries = parseCredentials(
+    JSON.stringify([{ username: 'u', hash: await hashSecret('pw\ufffd', CHEAP_SCRYPT), scopes: [] }]),
+  );
+  const auth = await createAuthenticator(entries, {
+    cacheTtlMs: 1000,
+    verify: async () => {
+      verifications += 1;
+      return true;
+    },
+  });
+  const header = `Basic ${Buffer.concat([Buffer.from('u:pw'), Buffer.from([0xff])]).toString('base64')}`;
+  await assert.rejects(auth.authenticate(header), { statusCode: 401 });
+  assert.equal(verifications, 0);
+});
