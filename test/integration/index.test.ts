@@ -403,6 +403,9 @@ describe('index service while Elasticsearch is unreachable', () => {
         ...env(),
         ELASTICSEARCH_URL: proxy.url,
         ES_REQUEST_TIMEOUT_MS: '2000',
+        // A short budget: the outage outlasts it, so the partition is paused and probed again.
+        RETRY_BUDGET_MS: '3000',
+        STALL_PROBE_MS: '1000',
         // Start at the topic's end: older records of a long-lived stack are not this test's business.
         START_FROM: 'latest',
         INDEX_PREFIX: prefix,
@@ -435,6 +438,18 @@ describe('index service while Elasticsearch is unreachable', () => {
         query: { term: { 'context.registration': registration } },
       });
       assert.equal(during.count, 0, 'nothing reached Elasticsearch while it was unreachable');
+      const stalled = async () =>
+        /^lrstream_index_partition_stalled\{[^}]*code="ES_UNAVAILABLE"[^}]*\} 1$/m.test(
+          await (await fetch(`http://127.0.0.1:${port}/metrics`)).text(),
+        );
+      await waitFor(
+        'the retry budget spent: partition paused, gauge set',
+        async () => ((await stalled()) ? true : undefined),
+        { timeoutMs: 60_000, intervalMs: 250 },
+      );
+      assert.equal(service.ready(), false, 'not ready while a partition is paused');
+      const readyz = await fetch(`http://127.0.0.1:${port}/readyz`);
+      assert.equal(readyz.status, 503);
 
       proxy.set('up');
       const ids = await waitFor(
@@ -452,6 +467,10 @@ describe('index service while Elasticsearch is unreachable', () => {
         { timeoutMs: 120_000, intervalMs: 500 },
       );
       assert.deepEqual(ids.sort(), records.map((r) => r.statement_id).sort());
+      await waitFor('ready again once the paused partition flows', async () =>
+        service?.ready() ? true : undefined,
+      );
+      assert.equal(await stalled(), false, 'the gauge is cleared');
     } finally {
       proxy.set('up');
       await service?.stop();

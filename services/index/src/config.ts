@@ -1,4 +1,5 @@
 // Environment of the index service: read once by startIndex(), validated by loadConfig.
+import { STAGE_RUNTIME_CONFIG } from '@lrstream/kafka';
 import type { ConfigSpec } from '@lrstream/runtime';
 
 export const INDEX_CONFIG = {
@@ -20,6 +21,7 @@ export const INDEX_CONFIG = {
     default: 'earliest',
     doc: 'where a consumer group without committed offsets starts',
   },
+  ...STAGE_RUNTIME_CONFIG,
   groupId: {
     type: 'string',
     env: 'GROUP_ID',

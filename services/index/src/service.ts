@@ -6,6 +6,7 @@ import {
   assertPipelineTopics,
   createStageMetrics,
   runStage,
+  stageRuntimeOptions,
   type RunningStage,
 } from '@lrstream/kafka';
 import {
@@ -66,6 +67,7 @@ export async function startIndex(env: NodeJS.ProcessEnv = process.env): Promise<
         outputs: [],
         deadLetter: 'deadLetterAnonymized',
         process: createSink({ ...anonymizedStore(config.indexPrefix), bulk, limits, metrics, log }),
+        ...stageRuntimeOptions(config),
       }),
     );
 
@@ -101,6 +103,7 @@ export async function startIndex(env: NodeJS.ProcessEnv = process.env): Promise<
           outputs: [],
           deadLetter: 'deadLetterIdentified',
           process: createSink({ ...identifiedStore(prefix), bulk, limits, metrics, log }),
+          ...stageRuntimeOptions(config),
         }),
       );
     }

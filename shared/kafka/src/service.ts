@@ -15,6 +15,49 @@ import { createSchemaCodec } from './registry.js';
 import { runStage } from './stage.js';
 import type { InputRecord, Outcome } from './stage-loop.js';
 
+/** How a stage runtime retries and recovers; every consuming service (index too) has these. */
+export const STAGE_RUNTIME_CONFIG = {
+  retryBudgetMs: {
+    type: 'int',
+    env: 'RETRY_BUDGET_MS',
+    default: 120_000,
+    min: 1000,
+    max: 86_400_000,
+    doc: 'how long one batch may keep failing with retryable errors before its partition is paused',
+  },
+  stallProbeMs: {
+    type: 'int',
+    env: 'STALL_PROBE_MS',
+    default: 30_000,
+    min: 100,
+    max: 3_600_000,
+    doc: 'how long a paused partition waits before its batch is tried again',
+  },
+  unknownSchemaGraceMs: {
+    type: 'int',
+    env: 'UNKNOWN_SCHEMA_GRACE_MS',
+    default: 60_000,
+    min: 0,
+    max: 3_600_000,
+    doc: 'how long an input schema id unknown to the registry is retried before its records are dead-lettered',
+  },
+} as const;
+
+export interface StageRuntimeConfig {
+  retryBudgetMs: number;
+  stallProbeMs: number;
+  unknownSchemaGraceMs: number;
+}
+
+/** The runStage options that come from a service's STAGE_RUNTIME_CONFIG values. */
+export function stageRuntimeOptions(config: StageRuntimeConfig) {
+  return {
+    retryBudgetMs: config.retryBudgetMs,
+    stallProbeMs: config.stallProbeMs,
+    unknownIdGraceMs: config.unknownSchemaGraceMs,
+  };
+}
+
 /** The environment variables of every stage service; a service adds its own beside them. */
 export function stageConfigSpec<S extends string>(service: S, metricsPort: number) {
   return {
@@ -37,10 +80,11 @@ export function stageConfigSpec<S extends string>(service: S, metricsPort: numbe
       doc: 'where a consumer group without committed offsets starts',
     },
     logLevel: { type: 'string', env: 'LOG_LEVEL', default: 'info', doc: 'pino level' },
+    ...STAGE_RUNTIME_CONFIG,
   } as const;
 }
 
-export interface StageServiceConfig {
+export interface StageServiceConfig extends StageRuntimeConfig {
   brokers: readonly string[];
   registryUrl: string;
   metricsPort: number;
@@ -90,6 +134,7 @@ export async function startStageService<T>(
     outputs: spec.outputs,
     deadLetter: spec.deadLetter,
     process: spec.process,
+    ...stageRuntimeOptions(config),
   });
   const server = await serveMetrics(registry, {
     port: config.metricsPort,

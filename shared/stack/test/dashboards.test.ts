@@ -348,6 +348,12 @@ test(
                 values: '0+100x40',
               },
               { series: 'lrstream_ingest_kafka_unavailable_total{service="ingest"}', values: '0x10 1+1x30' },
+              // index paused partition 2 after its retry budget was spent on ES_UNAVAILABLE, from 10m on.
+              {
+                series:
+                  'lrstream_index_partition_stalled{service="index", topic="xapi.anonymized.v1", partition="2", code="ES_UNAVAILABLE"}',
+                values: '_x10 1x30',
+              },
             ],
             alert_rule_test: [
               {
@@ -379,6 +385,22 @@ test(
                 eval_time: '20m',
                 alertname: 'LrstreamIngestKafkaUnavailable',
                 exp_alerts: [{ exp_labels: { severity: 'critical' } }],
+              },
+              { eval_time: '5m', alertname: 'LrstreamPartitionPaused', exp_alerts: [] },
+              {
+                eval_time: '20m',
+                alertname: 'LrstreamPartitionPaused',
+                exp_alerts: [
+                  {
+                    exp_labels: {
+                      severity: 'critical',
+                      service: 'index',
+                      topic: 'xapi.anonymized.v1',
+                      partition: '2',
+                      code: 'ES_UNAVAILABLE',
+                    },
+                  },
+                ],
               },
               { eval_time: '30m', alertname: 'LrstreamElasticsearchBulkFailures', exp_alerts: [] },
               { eval_time: '30m', alertname: 'LrstreamEndToEndLatencyHigh', exp_alerts: [] },
