@@ -301,10 +301,8 @@ export function createStageLoop<T>(options: StageLoopOptions<T>): StageLoop {
             value,
           });
           bump(counts.deadLettered, outcome.code);
-          log.info(
-            { code: outcome.code, pointer: outcome.pointer ?? null, partition, offset: record.offset },
-            'dead-lettered',
-          );
+          // No pointer in logs: a JSON pointer names object keys, which can be personal data.
+          log.info({ code: outcome.code, partition, offset: record.offset }, 'dead-lettered');
           break;
         }
         case 'filtered':
