@@ -73,11 +73,8 @@ export function createConverter(options: ConvertOptions): Converter {
       const result = convertOpenedx(event, openedx);
       if (result.status === 'unsupported') return unsupported(result.issues[0]);
       if (result.status === 'skipped') {
-        // The reason is the last issue (warnings come first). A mapping that refuses an event is
-        // a named filter, as in event-routing-backends; a converter that broke is a dead letter.
-        const reason = result.issues[result.issues.length - 1];
-        if (reason?.code === 'OPENEDX_INTERNAL') return fail(reason);
-        return { kind: 'filtered', rule: `skipped:${reason?.code ?? 'unknown'}` };
+        const skip = skipVerdict(result.issues);
+        return skip.kind === 'filtered' ? skip : fail(skip.issue);
       }
       statements = result.statements as unknown as Record<string, unknown>[];
     }
@@ -128,6 +125,20 @@ export function createConverter(options: ConvertOptions): Converter {
       );
     }
   };
+}
+
+/**
+ * What a skipped openedx conversion becomes. The reason is the last issue (warnings come first). A
+ * mapping that refuses an event is a named filter, as in event-routing-backends; a converter that
+ * broke (OPENEDX_INTERNAL) is a dead letter: a defect must be visible and redrivable, not counted
+ * as a deliberate filter.
+ */
+export function skipVerdict(
+  issues: readonly Issue[],
+): { kind: 'filtered'; rule: string } | { kind: 'dead-letter'; issue: Issue } {
+  const reason = issues[issues.length - 1];
+  if (reason?.code === 'OPENEDX_INTERNAL') return { kind: 'dead-letter', issue: reason };
+  return { kind: 'filtered', rule: `skipped:${reason?.code ?? 'unknown'}` };
 }
 
 const nullIfNaN = (n: number): number | null => (Number.isFinite(n) ? n : null);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { ralphParseNamespace, ralphUuid5, validateXapiStatement } from '@lrstream/domain';
 import type { InputRecord, Outcome } from '@lrstream/kafka';
 import type { EdxEvent } from '@lrstream/schemas';
-import { createConverter, type ConvertOptions } from '../src/process.js';
+import { createConverter, skipVerdict, type ConvertOptions } from '../src/process.js';
 
 const base: ConvertOptions = {
   profile: 'openedx',
@@ -91,4 +91,16 @@ test('actor ids come from the injected mapping when given', () => {
     createConverter({ ...base, actorIds: { '7': 'ext-42' } })(record(playVideo)),
   );
   assert.equal((statement?.actor as { account: { name: string } }).account.name, 'ext-42');
+});
+
+test('a converter that broke is dead-lettered; a mapping that refuses an event is a named filter', () => {
+  const warning = { code: 'OPENEDX_WARN', message: 'w', pointer: '' };
+  assert.deepEqual(skipVerdict([warning, { code: 'OPENEDX_INTERNAL', message: 'TypeError', pointer: '' }]), {
+    kind: 'dead-letter',
+    issue: { code: 'OPENEDX_INTERNAL', message: 'TypeError', pointer: '' },
+  });
+  assert.deepEqual(skipVerdict([warning, { code: 'OPENEDX_MISSING_FIELD', message: 'm', pointer: '/x' }]), {
+    kind: 'filtered',
+    rule: 'skipped:OPENEDX_MISSING_FIELD',
+  });
 });
