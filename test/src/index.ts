@@ -2,3 +2,4 @@ export * from './stack-provider.js';
 export * from './wait.js';
 export * from './pipeline.js';
 export * from './offsets.js';
+export * from './delivery.js';
