@@ -277,25 +277,6 @@ export class Pipeline {
   }
 
   /**
-   * Positions a brand-new group at the given offsets before its service first starts, as an
-   * operator does with `kafka-consumer-groups --reset-offsets --to-latest --execute` for a group
-   * that must not read a shared topic's history. Never called on a group that has run.
-   */
-  async positionNewGroup(stage: Stage, offsets: Offsets): Promise<void> {
-    const admin = this.kafka.admin();
-    await admin.connect();
-    try {
-      await admin.setOffsets({
-        groupId: this.groupId(stage),
-        topic: INPUT_TOPIC[stage],
-        partitions: [...offsets].map(([partition, offset]) => ({ partition, offset: String(offset) })),
-      });
-    } finally {
-      await admin.disconnect();
-    }
-  }
-
-  /**
    * Every record of `topic` between `from` and the end offsets at the time of the call, decoded;
    * `select` maps a value to the id the test counts (undefined: not this run's record).
    */

@@ -13,7 +13,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { ensurePipelineTopics } from '@lrstream/kafka';
 import { waitFor } from '@lrstream/test';
 import {
   EdxLoad,
@@ -49,7 +48,6 @@ describe('committed offsets after a settled run', { timeout: 150_000 }, () => {
   const load = new EdxLoad(run);
 
   before(async () => {
-    await ensurePipelineTopics(pipeline.kafka);
     await pipeline.startAll();
   });
   after(() => pipeline.cleanUp());
@@ -102,7 +100,6 @@ describe('START_FROM=latest: a restarted stage resumes from its commits', { time
   const ends = (stage: Stage) => pipeline.topicEnds(INPUT_TOPIC[stage]);
 
   before(async () => {
-    await ensurePipelineTopics(pipeline.kafka);
     await pipeline.startAll();
   });
   after(() => pipeline.cleanUp());

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { hashSecret, startIngest, type RunningIngest } from '@lrstream/ingest';
 import { createKafka, createSchemaCodec, parseBrokers } from '@lrstream/kafka';
 import { TOPICS, type RawEvent } from '@lrstream/schemas';
-import { components, down, loadStackConfig, type StackConfig } from '@lrstream/stack';
+import { applyTopicCatalogue, components, down, loadStackConfig, type StackConfig } from '@lrstream/stack';
 import { requiredEnv, waitFor } from '@lrstream/test';
 
 async function freePort(): Promise<number> {
@@ -73,6 +73,13 @@ test(
   { timeout: 300_000 },
   async () => {
     const pid = await startBroker();
+    // The operator's set-up step on this broker, as `stack up` does on the stack's.
+    await applyTopicCatalogue({
+      KAFKA_BROKERS: brokers,
+      SCHEMA_REGISTRY_URL: requiredEnv('SCHEMA_REGISTRY_URL'),
+      ELASTICSEARCH_URL: requiredEnv('ELASTICSEARCH_URL'),
+      PROMETHEUS_URL: requiredEnv('PROMETHEUS_URL'),
+    });
     const authFile = join(dir, 'credentials.json');
     writeFileSync(
       authFile,

@@ -32,3 +32,13 @@ test('every invalid setting is reported at once, by name', () => {
       /LRSTREAM_REGISTRY_STORAGE/.test(err.message),
   );
 });
+
+test('a KRaft cluster id never starts with "-" (kafka-storage would read it as an option)', async () => {
+  const { kafkaClusterId } = await import('../src/components/kafka.js');
+  // 0xfb... encodes to "-" first in base64url; the generator must draw again.
+  const draws = [Buffer.alloc(16, 0xfb), Buffer.alloc(16, 0x41)];
+  const id = kafkaClusterId(() => draws.shift() as Buffer);
+  assert.match(id, /^[A-Za-z0-9]/);
+  assert.equal(Buffer.alloc(16, 0xfb).toString('base64url')[0], '-');
+  for (let i = 0; i < 1000; i += 1) assert.match(kafkaClusterId(), /^[A-Za-z0-9][A-Za-z0-9_-]{21}$/);
+});

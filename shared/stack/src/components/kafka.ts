@@ -64,7 +64,7 @@ export function kafkaComponent(config: StackConfig): Component {
       );
       // KRaft storage is formatted once with a cluster id kept beside the data.
       const idFile = join(dir, 'cluster-id');
-      if (!existsSync(idFile)) writeFileSync(idFile, randomBytes(16).toString('base64url') + '\n');
+      if (!existsSync(idFile)) writeFileSync(idFile, kafkaClusterId() + '\n');
       const clusterId = readFileSync(idFile, 'utf8').trim();
       const format = spawnSync(
         javaBinary(config),
@@ -117,4 +117,15 @@ export function kafkaComponent(config: StackConfig): Component {
       }
     },
   };
+}
+
+/**
+ * A KRaft cluster id (16 random bytes, base64url). One in 64 such ids starts with "-", which
+ * `kafka-storage format -t <id>` reads as an option: draw again until it starts with a letter or digit.
+ */
+export function kafkaClusterId(random: () => Buffer = () => randomBytes(16)): string {
+  for (;;) {
+    const id = random().toString('base64url');
+    if (/^[A-Za-z0-9]/.test(id)) return id;
+  }
 }
