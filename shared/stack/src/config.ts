@@ -24,6 +24,24 @@ export const SERVICE_METRICS_PORTS = {
   extra: 19110,
 } as const;
 
+export type ServiceMetricsPorts = { [K in keyof typeof SERVICE_METRICS_PORTS]: number };
+
+/**
+ * The service metrics ports of a stack: the defaults, or consecutive ports from
+ * LRSTREAM_SERVICE_METRICS_PORT_BASE (ingest, validate, convert, anonymize, index; extra = base + 9),
+ * so a second stack and its demo can run beside the first.
+ */
+export function serviceMetricsPorts(base: number): ServiceMetricsPorts {
+  return {
+    ingest: base,
+    validate: base + 1,
+    convert: base + 2,
+    anonymize: base + 3,
+    index: base + 4,
+    extra: base + 9,
+  };
+}
+
 export interface StackConfig {
   repoRoot: string;
   /** Data, logs, pid files and generated configuration: deleted by `down --wipe`. */
@@ -39,6 +57,8 @@ export interface StackConfig {
     elasticsearchTransport: number;
     prometheus: number;
   };
+  /** Where the stack's Prometheus scrapes the services, and where the demo runs them. */
+  serviceMetricsPorts: ServiceMetricsPorts;
   registryStorage: 'memory' | 'file';
   /** Heap sizes: small, a laptop or a 2-core CI machine runs all of it with the pipeline. */
   heap: { kafka: string; registry: string; elasticsearch: string };
@@ -79,6 +99,9 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env): StackConf
       elasticsearchTransport: port('LRSTREAM_ELASTICSEARCH_TRANSPORT_PORT', 19300),
       prometheus: port('LRSTREAM_PROMETHEUS_PORT', 19090),
     },
+    serviceMetricsPorts: serviceMetricsPorts(
+      Math.min(port('LRSTREAM_SERVICE_METRICS_PORT_BASE', SERVICE_METRICS_PORTS.ingest), 65526),
+    ),
     registryStorage: storage === 'memory' ? 'memory' : 'file',
     heap: {
       kafka: env.LRSTREAM_KAFKA_HEAP ?? '512m',

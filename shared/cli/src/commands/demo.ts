@@ -6,7 +6,7 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ChildProcess } from 'node:child_process';
-import { down, loadStackConfig, SERVICE_METRICS_PORTS, stackEnv, up } from '@lrstream/stack';
+import { down, loadStackConfig, stackEnv, up, type ServiceMetricsPorts } from '@lrstream/stack';
 import { generateSample, type SampleItem } from '../demo/sample.js';
 import { localServiceEnv } from '../local-env.js';
 import { SERVICES, startServiceProcess, type ServiceName } from './run.js';
@@ -39,12 +39,13 @@ function byLabel(text: string, name: string, label: string): Record<string, numb
   return out;
 }
 
-async function metricsOf(service: ServiceName): Promise<string> {
-  const response = await fetch(`http://127.0.0.1:${SERVICE_METRICS_PORTS[service]}/metrics`);
+async function metricsOf(ports: ServiceMetricsPorts, service: ServiceName): Promise<string> {
+  const response = await fetch(`http://127.0.0.1:${ports[service]}/metrics`);
   return response.text();
 }
 
 async function waitReady(
+  ports: ServiceMetricsPorts,
   services: readonly ServiceName[],
   children: Map<ServiceName, ChildProcess>,
   timeoutMs: number,
@@ -55,7 +56,7 @@ async function waitReady(
       const child = children.get(service);
       if (child?.exitCode !== null && child?.exitCode !== undefined)
         throw new Error(`${service} exited during start-up (see .stack/logs/${service}.log)`);
-      const ok = await fetch(`http://127.0.0.1:${SERVICE_METRICS_PORTS[service]}/readyz`).then(
+      const ok = await fetch(`http://127.0.0.1:${ports[service]}/readyz`).then(
         (r) => r.status === 200,
         () => false,
       );
@@ -114,9 +115,9 @@ interface Accounting {
 }
 
 /** Where every raw event ended, from the services' own counters (the demo started them: fresh counters). */
-async function account(): Promise<Accounting> {
+async function account(ports: ServiceMetricsPorts): Promise<Accounting> {
   const m = Object.fromEntries(
-    await Promise.all(SERVICES.map(async (s) => [s, await metricsOf(s)] as const)),
+    await Promise.all(SERVICES.map(async (s) => [s, await metricsOf(ports, s)] as const)),
   ) as Record<ServiceName, string>;
   const deadLettered: Record<string, number> = {};
   const filtered: Record<string, number> = {};
@@ -192,13 +193,13 @@ export async function demoCommand(args: string[]): Promise<number> {
   mkdirSync(logs, { recursive: true });
 
   for (const s of SERVICES) {
-    const busy = await fetch(`http://127.0.0.1:${SERVICE_METRICS_PORTS[s]}/healthz`).then(
+    const busy = await fetch(`http://127.0.0.1:${config.serviceMetricsPorts[s]}/healthz`).then(
       () => true,
       () => false,
     );
     if (busy)
       throw new Error(
-        `port ${SERVICE_METRICS_PORTS[s]} (${s} metrics) is in use: is another pipeline running? Stop it first.`,
+        `port ${config.serviceMetricsPorts[s]} (${s} metrics) is in use: is another pipeline running? Stop it first.`,
       );
   }
   say('Starting the five services (logs in .stack/logs/)...');
@@ -209,7 +210,13 @@ export async function demoCommand(args: string[]): Promise<number> {
   for (const s of SERVICES) {
     const child = startServiceProcess(
       s,
-      { ...env, LOG_LEVEL: 'info', GROUP_ID: `demo-${run}-${s}`, START_FROM: 'latest' },
+      {
+        ...env,
+        LOG_LEVEL: 'info',
+        GROUP_ID: `demo-${run}-${s}`,
+        START_FROM: 'latest',
+        METRICS_PORT: String(config.serviceMetricsPorts[s]),
+      },
       'pipe',
     );
     const log = createWriteStream(join(logs, `${s}.log`), { flags: 'a' });
@@ -230,7 +237,7 @@ export async function demoCommand(args: string[]): Promise<number> {
     );
   };
   try {
-    await waitReady(SERVICES, children, 90_000);
+    await waitReady(config.serviceMetricsPorts, SERVICES, children, 90_000);
     const ingestUrl = `http://127.0.0.1:${env.INGEST_PORT ?? 18100}`;
     const auth = `Basic ${Buffer.from(`${client.username}:${client.password}`).toString('base64')}`;
     const sample = generateSample({
@@ -243,11 +250,11 @@ export async function demoCommand(args: string[]): Promise<number> {
     const begin = Date.now();
     await send(ingestUrl, auth, sample);
     const sentSeconds = (Date.now() - begin) / 1000;
-    let result = await account();
+    let result = await account(config.serviceMetricsPorts);
     const deadline = Date.now() + 180_000;
     while (!(result.settled && result.received >= sample.length) && Date.now() < deadline) {
       await sleep(500);
-      result = await account();
+      result = await account(config.serviceMetricsPorts);
     }
     const seconds = (Date.now() - begin) / 1000;
     const latency = await latencies(stackUrls.ELASTICSEARCH_URL, begin, result.statementsIndexed);
@@ -268,7 +275,7 @@ export async function demoCommand(args: string[]): Promise<number> {
       '',
       'Where things are:',
       `  ingest (xAPI + edX)   ${ingestUrl}/xAPI/statements, ${ingestUrl}/edx/events  (user "${client.username}", password in .stack/secrets/ingest-demo.password)`,
-      `  service metrics       ${SERVICES.map((s) => `${s} :${SERVICE_METRICS_PORTS[s]}`).join(', ')}  (/metrics, /healthz, /readyz)`,
+      `  service metrics       ${SERVICES.map((s) => `${s} :${config.serviceMetricsPorts[s]}`).join(', ')}  (/metrics, /healthz, /readyz)`,
       `  Prometheus            ${stackUrls.PROMETHEUS_URL}`,
       `  Elasticsearch         ${stackUrls.ELASTICSEARCH_URL}/lrstream-xapi/_search`,
       `  Kafka                 ${stackUrls.KAFKA_BROKERS}    schema registry ${stackUrls.SCHEMA_REGISTRY_URL}`,

@@ -14,8 +14,10 @@ const HELP = `Usage: lrstream stack <command>
 Ports and folders: LRSTREAM_KAFKA_PORT (19092), LRSTREAM_KAFKA_CONTROLLER_PORT (19093),
 LRSTREAM_REGISTRY_PORT (18081, management on +1), LRSTREAM_ELASTICSEARCH_PORT (19200),
 LRSTREAM_ELASTICSEARCH_TRANSPORT_PORT (19300), LRSTREAM_PROMETHEUS_PORT (19090),
-LRSTREAM_STACK_DIR (<repo>/.stack), LRSTREAM_CACHE_DIR (~/.cache/lrstream; /var/cache/lrstream for root),
-LRSTREAM_REGISTRY_STORAGE (memory | file).
+LRSTREAM_SERVICE_METRICS_PORT_BASE (19101: ingest, validate, convert, anonymize, index, then +9 for
+tools; scraped by Prometheus, used by the demo), LRSTREAM_STACK_DIR (<repo>/.stack),
+LRSTREAM_CACHE_DIR (~/.cache/lrstream; /var/cache/lrstream for root),
+LRSTREAM_REGISTRY_STORAGE (file, the default: ids survive a restart | memory).
 `;
 
 const say = (message: string) => process.stderr.write(`[stack] ${message}\n`);

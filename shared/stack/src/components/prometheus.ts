@@ -1,7 +1,7 @@
 // Prometheus from the system packages (the package installs but does not start it here: we do).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SERVICE_METRICS_PORTS, type StackConfig } from '../config.js';
+import type { ServiceMetricsPorts, StackConfig } from '../config.js';
 import { ensurePrometheus } from '../fetch.js';
 import { spawnDetached } from '../process.js';
 import { probe, type Component } from './component.js';
@@ -24,7 +24,11 @@ export function prometheusComponent(config: StackConfig): Component {
       mkdirSync(join(dir, 'data'), { recursive: true });
       writeFileSync(
         configFile,
-        scrapeConfig(host, join(config.repoRoot, 'deploy', 'prometheus', 'alerts.yml')),
+        scrapeConfig(
+          host,
+          join(config.repoRoot, 'deploy', 'prometheus', 'alerts.yml'),
+          config.serviceMetricsPorts,
+        ),
       );
     },
     start() {
@@ -50,9 +54,9 @@ export function prometheusComponent(config: StackConfig): Component {
   };
 }
 
-/** One job per lrstream service, on the fixed metrics ports the services default to. */
-function scrapeConfig(host: string, alerts: string): string {
-  const jobs = Object.entries(SERVICE_METRICS_PORTS)
+/** One job per lrstream service, on the stack's service metrics ports. */
+function scrapeConfig(host: string, alerts: string, ports: ServiceMetricsPorts): string {
+  const jobs = Object.entries(ports)
     .map(
       ([service, port]) =>
         `  - job_name: lrstream-${service}\n    static_configs:\n      - targets: ['${host}:${port}']\n        labels: { service: ${service} }\n`,
