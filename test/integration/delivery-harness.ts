@@ -287,6 +287,7 @@ export class Pipeline {
   ) {
     const to = await this.topicEnds(topic);
     const ids: string[] = [];
+    const read = new Set<string>();
     const remaining = new Map([...to].filter(([p, end]) => end > (from.get(p) ?? 0)));
     if (remaining.size === 0) return ids;
     const codec = createSchemaCodec({ url: requiredEnv('SCHEMA_REGISTRY_URL') });
@@ -301,6 +302,11 @@ export class Pipeline {
           const offset = Number(message.offset);
           const end = to.get(partition) ?? 0;
           if (offset >= end || offset < (from.get(partition) ?? 0)) return;
+          // The fetch that starts before the seeks below can deliver part of the range a second
+          // time: each record counts once, by its position.
+          const position = `${partition}:${offset}`;
+          if (read.has(position)) return;
+          read.add(position);
           if (message.value) {
             const id = select(await codec.decode<Record<string, unknown>>(message.value));
             if (id !== undefined) ids.push(id);
