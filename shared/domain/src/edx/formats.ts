@@ -52,15 +52,35 @@ export function isEdxIpOrEmpty(value: string): boolean {
   return value === '' || isIP(value) !== 0;
 }
 
+/** True when every UTF-16 unit is below 0x80. */
+function isAscii(value: string): boolean {
+  for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
+/**
+ * WHATWG URL parse, or undefined. `URL.canParse` is used for ASCII text only: on Node 20 (and 22)
+ * its V8 fast path, taken once a call site is hot, reads a one-byte string's Latin-1 characters as
+ * UTF-8 and answers false for valid URLs such as `https://université.example/` (nodejs/node#48816
+ * was the first such bug; AikidoSec/firewall-node#1086 describes this one). The verdict would then
+ * depend on how many lines came before. `new URL` does not take that path.
+ */
+function parseUrl(value: string): URL | undefined {
+  try {
+    return new URL(value);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Absolute URL with any scheme (pydantic AnyUrl and WHATWG URL both come from the URL standard). */
 export function isEdxUrl(value: string): boolean {
-  return URL.canParse(value);
+  return isAscii(value) ? URL.canParse(value) : parseUrl(value) !== undefined;
 }
 
 /** Absolute http or https URL (pydantic AnyHttpUrl). */
 export function isEdxHttpUrl(value: string): boolean {
-  if (!URL.canParse(value)) return false;
-  const { protocol } = new URL(value);
+  const protocol = parseUrl(value)?.protocol;
   return protocol === 'http:' || protocol === 'https:';
 }
 
