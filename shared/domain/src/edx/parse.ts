@@ -3,6 +3,7 @@
  * record), an Elasticsearch hit, or an already-parsed object, into the canonical `EdxEvent`.
  */
 import type { Issue } from '../issues.js';
+import { pointerSegment } from '../issues.js';
 import type { EdxEvent, EdxLineFormat, EdxParseResult, EdxPayloadEncoding } from './types.js';
 
 type Obj = Record<string, unknown>;
@@ -15,6 +16,7 @@ export const EDX_PARSE_ISSUE = {
   notObject: 'EDX_PARSE_NOT_OBJECT',
   gelf: 'EDX_PARSE_GELF',
   es: 'EDX_PARSE_ES_HIT',
+  bom: 'EDX_PARSE_BOM',
 } as const;
 
 function isObject(value: unknown): value is Obj {
@@ -277,12 +279,60 @@ export function parseEdxObject(value: unknown, format: EdxLineFormat = 'json'): 
   return { ok: true, event: normalizeEdxRecord(value), format };
 }
 
+// String.prototype.isWellFormed (ES2024, in Node 20) is missing from the ES2022 lib we compile against.
+const isWellFormed = (text: string): boolean =>
+  (text as unknown as { isWellFormed(): boolean }).isWellFormed();
+const ESCAPED_SURROGATE = /\\u[dD][89a-fA-F]/;
+
+/**
+ * False when JSON text may decode to a string or key holding a lone UTF-16 surrogate: it holds an
+ * escape `\uD800`-`\uDFFF` (paired or not; the walk decides) or is itself not well formed.
+ */
+function surrogateFreeText(text: string): boolean {
+  if (text.indexOf('\\u') !== -1 && ESCAPED_SURROGATE.test(text)) return false;
+  return isWellFormed(text);
+}
+
+/**
+ * JSON pointers of the strings holding a lone UTF-16 surrogate (for an object key: the object
+ * holding it, as keys may be personal data). JSON allows the escape; Unicode text cannot hold it,
+ * and Ralph's pydantic models refuse it.
+ */
+export function findEdxLoneSurrogates(value: unknown, pointer = '', out: string[] = []): string[] {
+  if (typeof value === 'string') {
+    if (!isWellFormed(value)) out.push(pointer);
+  } else if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) findEdxLoneSurrogates(value[i], `${pointer}/${i}`, out);
+  } else if (isObject(value)) {
+    for (const key of Object.keys(value)) {
+      if (!isWellFormed(key)) out.push(pointer);
+      else findEdxLoneSurrogates(value[key], `${pointer}/${pointerSegment(key)}`, out);
+    }
+  }
+  return out;
+}
+
 /**
  * Parses one tracking-log line: plain JSON, JSON after a syslog/logger prefix, or a GELF record
  * whose `short_message` holds the edX JSON.
  */
 export function parseEdxLine(line: string): EdxParseResult {
+  if (line.charCodeAt(0) === 0xfeff) {
+    // json.loads refuses it ("Unexpected UTF-8 BOM"), so do Ralph's validate and convert, and ours.
+    return {
+      ok: false,
+      issue: {
+        code: EDX_PARSE_ISSUE.bom,
+        message: 'The line starts with a byte order mark (U+FEFF), which JSON text must not.',
+        pointer: '',
+        expected: 'a JSON object',
+        got: 'U+FEFF before the JSON',
+      },
+    };
+  }
   const parsed = parseJsonText(line);
   if (!parsed.ok) return parsed;
-  return parseEdxObject(parsed.value, parsed.prefixed ? 'prefixed' : 'json');
+  const result = parseEdxObject(parsed.value, parsed.prefixed ? 'prefixed' : 'json');
+  if (result.ok && surrogateFreeText(line)) result.event.surrogateFree = true;
+  return result;
 }

@@ -43,6 +43,11 @@ export interface EdxEvent {
   /** Decoded `event`: object, array, form fields (`Record<string, string | string[]>`), or the raw string. */
   payload: unknown;
   payloadEncoding: EdxPayloadEncoding;
+  /**
+   * True when the parser saw from the line's text that no string or key holds a lone UTF-16
+   * surrogate (`parseEdxLine` sets it); otherwise validation looks through the event.
+   */
+  surrogateFree?: boolean;
 }
 
 export type EdxParseResult =
