@@ -45,7 +45,8 @@ function jsonError(err: unknown, offset: number): Issue {
   };
 }
 
-type JsonText = { ok: true; value: unknown; prefixed: boolean } | { ok: false; issue: Issue };
+/** `start`: where the JSON begins in the text (after whitespace or a logger prefix). */
+type JsonText = { ok: true; value: unknown; prefixed: boolean; start: number } | { ok: false; issue: Issue };
 
 /**
  * Finds and parses the JSON object on a line. Anything before the first `{` is taken as a
@@ -77,7 +78,7 @@ function parseJsonText(text: string): JsonText {
     prefixed = true;
   }
   try {
-    return { ok: true, value: JSON.parse(start === 0 ? text : text.slice(start)), prefixed };
+    return { ok: true, value: JSON.parse(start === 0 ? text : text.slice(start)), prefixed, start };
   } catch (err) {
     return { ok: false, issue: jsonError(err, start) };
   }
@@ -92,7 +93,9 @@ export function isEdxGelfRecord(value: unknown): value is Obj {
  * The edX event carried by a GELF record: its `short_message` (or `full_message`) text, which may
  * itself start with a logger prefix. Returns the parsed edX object.
  */
-export function extractEdxGelf(record: unknown): { ok: true; value: Obj } | { ok: false; issue: Issue } {
+export function extractEdxGelf(
+  record: unknown,
+): { ok: true; value: Obj; text: string } | { ok: false; issue: Issue } {
   if (!isObject(record)) {
     return {
       ok: false,
@@ -122,7 +125,8 @@ export function extractEdxGelf(record: unknown): { ok: true; value: Obj } | { ok
         },
       };
     }
-    return { ok: true, value: parsed.value };
+    // `text`: the edX JSON as the message holds it (from its first "{", a logger prefix dropped).
+    return { ok: true, value: parsed.value, text: text.slice(parsed.start) };
   }
   return {
     ok: false,
@@ -262,7 +266,9 @@ export function normalizeEdxRecord(obj: Obj): EdxEvent {
 export function parseEdxObject(value: unknown, format: EdxLineFormat = 'json'): EdxParseResult {
   if (isEdxGelfRecord(value)) {
     const inner = extractEdxGelf(value);
-    return inner.ok ? { ok: true, event: normalizeEdxRecord(inner.value), format: 'gelf' } : inner;
+    return inner.ok
+      ? { ok: true, event: normalizeEdxRecord(inner.value), format: 'gelf', jsonText: inner.text }
+      : inner;
   }
   if (!isObject(value)) {
     return {
@@ -333,6 +339,8 @@ export function parseEdxLine(line: string): EdxParseResult {
   const parsed = parseJsonText(line);
   if (!parsed.ok) return parsed;
   const result = parseEdxObject(parsed.value, parsed.prefixed ? 'prefixed' : 'json');
-  if (result.ok && surrogateFreeText(line)) result.event.surrogateFree = true;
+  if (!result.ok) return result;
+  if (surrogateFreeText(line)) result.event.surrogateFree = true;
+  if (result.format !== 'gelf') result.jsonText = parsed.prefixed ? line.slice(parsed.start) : line;
   return result;
 }

@@ -51,7 +51,17 @@ export interface EdxEvent {
 }
 
 export type EdxParseResult =
-  { ok: true; event: EdxEvent; format: EdxLineFormat } | { ok: false; issue: Issue };
+  | {
+      ok: true;
+      event: EdxEvent;
+      format: EdxLineFormat;
+      /**
+       * The edX JSON as written (set by `parseEdxLine`): the line itself, the part from the first
+       * "{" after a logger prefix, or the text a GELF message carries from its first "{".
+       */
+      jsonText?: string;
+    }
+  | { ok: false; issue: Issue };
 
 export type EdxValidationMode = 'strict' | 'lenient';
 
