@@ -1,7 +1,7 @@
 // `lrstream validate --format edx|xapi`: the counterpart of `ralph validate`. Reads NDJSON, writes
 // every valid line unchanged to stdout and one JSON error record per rejected line to stderr.
 import { parseArgs } from 'node:util';
-import { parseEdxLine, validateEdxEvent, validateXapiStatements } from '@lrstream/domain';
+import { parseEdxLine, validateEdxEvent, validateEdxRecord, validateXapiStatements } from '@lrstream/domain';
 import type { EdxValidationMode, Issue } from '@lrstream/domain';
 import { runLines } from './io/lines.js';
 import type { InputLine, LineVerdict } from './io/lines.js';
@@ -82,7 +82,7 @@ function usage(message: string): number {
 export function edxHandler(mode: EdxValidationMode): (line: InputLine) => LineVerdict {
   return (line) => {
     const parsed = parseEdxLine(line.text);
-    if (!parsed.ok) return { kind: 'error', issues: [parsed.issue] };
+    if (!parsed.ok) return notAnEvent(line.text, mode) ?? { kind: 'error', issues: [parsed.issue] };
     const result = validateEdxEvent(parsed.event, { mode });
     if (result.status === 'unknown') return { kind: 'unknown', issues: result.issues };
     if (result.status === 'invalid') return { kind: 'error', issues: result.issues };
@@ -93,6 +93,21 @@ export function edxHandler(mode: EdxValidationMode): (line: InputLine) => LineVe
     const json = parsed.jsonText ?? JSON.stringify(parsed.event.original);
     return { kind: 'output', lines: [json + line.raw.slice(line.text.length)], verbatim: true };
   };
+}
+
+/**
+ * A line holding JSON that is not an object (an array, a number, a string, null) is an event no
+ * model matches, as Ralph's selector finds none for it: `unknown`, not an error.
+ */
+function notAnEvent(text: string, mode: EdxValidationMode): LineVerdict | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const result = validateEdxRecord(value, { mode });
+  return result.status === 'unknown' ? { kind: 'unknown', issues: result.issues } : undefined;
 }
 
 export function xapiHandler(line: InputLine): LineVerdict {

@@ -300,9 +300,10 @@ function surrogateFreeText(text: string): boolean {
 }
 
 /**
- * JSON pointers of the strings holding a lone UTF-16 surrogate (for an object key: the object
- * holding it, as keys may be personal data). JSON allows the escape; Unicode text cannot hold it,
- * and Ralph's pydantic models refuse it.
+ * JSON pointers of the string values holding a lone UTF-16 surrogate. JSON allows the escape;
+ * Unicode text cannot hold it, and Ralph refuses such values (a pydantic validation error, or a
+ * serialisation error that stops `ralph validate`). Object keys are not checked: Ralph accepts
+ * them (e.g. in `context.course_user_tags`), and an undeclared key is refused by --strict anyway.
  */
 export function findEdxLoneSurrogates(value: unknown, pointer = '', out: string[] = []): string[] {
   if (typeof value === 'string') {
@@ -311,8 +312,7 @@ export function findEdxLoneSurrogates(value: unknown, pointer = '', out: string[
     for (let i = 0; i < value.length; i++) findEdxLoneSurrogates(value[i], `${pointer}/${i}`, out);
   } else if (isObject(value)) {
     for (const key of Object.keys(value)) {
-      if (!isWellFormed(key)) out.push(pointer);
-      else findEdxLoneSurrogates(value[key], `${pointer}/${pointerSegment(key)}`, out);
+      findEdxLoneSurrogates(value[key], `${pointer}/${pointerSegment(key)}`, out);
     }
   }
   return out;
@@ -323,7 +323,9 @@ export function findEdxLoneSurrogates(value: unknown, pointer = '', out: string[
  * whose `short_message` holds the edX JSON.
  */
 export function parseEdxLine(line: string): EdxParseResult {
-  if (line.charCodeAt(0) === 0xfeff) {
+  let first = 0;
+  while (first < line.length && line.charCodeAt(first) <= 32) first++;
+  if (line.charCodeAt(first) === 0xfeff) {
     // json.loads refuses it ("Unexpected UTF-8 BOM"), so do Ralph's validate and convert, and ours.
     return {
       ok: false,

@@ -206,6 +206,17 @@ export function ralphLaxStr(value: unknown): string | undefined {
   return undefined;
 }
 
+// String.prototype.isWellFormed (ES2024, in Node 20) is missing from the ES2022 lib we compile against.
+const wellFormed = (text: string): boolean => (text as unknown as { isWellFormed(): boolean }).isWellFormed();
+
+/**
+ * True when a pydantic `str` field of Ralph's xAPI models takes the text: a lone UTF-16 surrogate
+ * (from an escape such as `\ud800` in the input) fails its validation.
+ */
+export function ralphIsText(text: string): boolean {
+  return wellFormed(text);
+}
+
 /** A JSON description of a value's type for `Issue.got` (never the value itself). */
 export function jsonTypeOf(value: unknown): string {
   if (value === undefined) return 'missing';
