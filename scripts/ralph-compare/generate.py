@@ -8,6 +8,8 @@ send them) or objects, odd timestamps and raw formatting variations (the stateme
 raw line, so spacing and key order matter).
 
 Usage: generate.py [--count N] [--seed S] [--bad-ratio R] [--ralph-valid] > out.ndjson
+       generate.py --bytes > lines-input.ndjson        (byte-level families, see byte_lines)
+       generate.py --long-run N > long.ndjson          (history check, see long_run)
   With no --count, writes the fixture set (every template, several variants each).
 """
 
@@ -385,6 +387,157 @@ def edge_lines():
 
 DELETE = object()
 
+# Two complete events that Ralph's strict edX models accept and `ralph convert` converts; the
+# families below change one thing at a time so that both `validate` and `convert` have a verdict.
+FULL_PAGE_CLOSE = {
+    "username": "edge", "event_source": "browser", "name": "page_close",
+    "time": "2023-05-01T12:34:56.123456+00:00",
+    "context": {"user_id": 5, "path": "/event", "course_id": "course-v1:E+1+2", "org_id": "E",
+                "course_user_tags": {"k1": "v1"}},
+    "session": "056aca2a8d6a4b9ab9e1ea02f5f3c9d4", "event_type": "page_close", "event": "{}",
+    "page": "https://lms.example.org/x", "host": "lms.example.org", "ip": "203.0.113.7", "agent": "ua",
+    "accept_language": "en", "referer": "",
+}
+FULL_PLAY = {
+    "username": "alice", "ip": "172.18.0.1", "agent": "Mozilla/5.0", "host": "lms.example.org", "referer": "",
+    "accept_language": "fr-FR",
+    "context": {"course_id": "course-v1:edX+DemoX+Demo_Course", "org_id": "edX", "path": "/event", "user_id": 17},
+    "time": "2023-05-23T13:53:13.460372Z",
+    "page": "https://lms.example.org/courses/course-v1:edX+DemoX+Demo_Course/courseware/a/b/",
+    "session": "e66eb4482b4b273809b5788c9f42dc36", "event_source": "browser", "event_type": "play_video",
+    "event": {"code": "html5", "id": "video-1", "currentTime": 3},
+}
+# Characters JavaScript's \s matches (and U+0085, U+200B, which it does not); all are RFC 3987 ucschar.
+UNICODE_SPACES = ["\u00a0", "\u2028", "\u2029", "\ufeff", "\u3000", "\u1680", "\u2000", "\u200a", "\u202f",
+                  "\u205f", "\u0085", "\u200b"]
+NON_ASCII_URLS = ["https://université.example/cours/1", "http://münchen.example/", "https://ÿ.example/?q=ç#é",
+                  "https://例え.jp/", "https://lms.example.org/ç", "https://xn--ls8h.example/", "https://é/"]
+
+
+def changed(base, *edits):
+    """A copy of `base` with (path, value) edits; value DELETE removes the key."""
+    ev = json.loads(json.dumps(base))
+    for path, value in edits:
+        node = ev
+        for key in path[:-1]:
+            node = node[key]
+        if value is DELETE:
+            node.pop(path[-1], None)
+        else:
+            node[path[-1]] = value
+    return ev
+
+
+def family_lines():
+    """Families where `validate` or `convert` once differed from Ralph outside the valid share:
+    non-ASCII URLs (checked for history-dependence by the tests, which repeat them), Unicode
+    spaces in IRIs, comma decimal separators, coercible wrong types, lone surrogates."""
+    events = [FULL_PAGE_CLOSE, FULL_PLAY]
+    for url in NON_ASCII_URLS:
+        events.append(changed(FULL_PAGE_CLOSE, (["page"], url)))
+        events.append(changed(FULL_PAGE_CLOSE, (["referer"], url)))
+        events.append(changed(FULL_PLAY, (["page"], url)))
+    for ch in UNICODE_SPACES:
+        events.append(changed(FULL_PAGE_CLOSE, (["page"], "https://lms.example.org/a" + ch + "b")))
+        events.append(changed(FULL_PAGE_CLOSE, (["page"], "https://lms" + ch + "x.example.org/")))
+        events.append(changed(FULL_PAGE_CLOSE, (["referer"], "https://lms.example.org/a" + ch + "b")))
+        events.append(changed(FULL_PLAY, (["event", "id"], "video" + ch + "1")))
+    for t in ["2024-03-04T06:00:14,123Z", "2024-03-04T06:00:14,Z", "2024-03-04T06:00,5Z",
+              "2024-03-04 06:00:14,1234567", "2024-03-04T06:00:14,123+01:00"]:
+        events.append(changed(FULL_PAGE_CLOSE, (["time"], t)))
+        events.append(changed(FULL_PLAY, (["time"], t)))
+    # Coercible wrong types: what pydantic's lax mode turns into the declared type, and what it does not.
+    for ip in [True, False, 0, 1, 2130706433, 4294967295, 4294967296, -1, "1", "", None, [1]]:
+        events.append(changed(FULL_PAGE_CLOSE, (["ip"], ip)))
+    for path, values in [
+        (["username"], [12345, 7, True, None]),
+        (["context", "user_id"], [True, False, "42", " 42 ", "4_2", "x", None, ""]),
+        (["session"], [123, True, None]),
+        (["agent"], [5, True, None]),
+        (["host"], [5, None]),
+        (["accept_language"], [5, None]),
+        (["referer"], [5, None]),
+        (["page"], [5, True]),
+        (["time"], [1700000000, "1700000000", True, None]),
+        (["event_type"], [5]),
+    ]:
+        for value in values:
+            events.append(changed(FULL_PAGE_CLOSE, (path, value)))
+    for value in [True, False, "7.5", " 3 ", "1_0", "inf", None]:
+        events.append(changed(FULL_PLAY, (["event", "currentTime"], value)))
+    lines = [json.dumps(ev, ensure_ascii=False) for ev in events]
+    # Lone surrogates: JSON escapes, so only ensure_ascii output can carry them.
+    for path, value in [
+        (["username"], "\ud800user"), (["page"], "https://lms.example.org/\udc00x"), (["agent"], "ua\udbff"),
+        (["referer"], "https://lms.example.org/\ud800"), (["context", "course_user_tags", "k1"], "v\udfff"),
+        (["context", "user_id"], "1\ud800"), (["username"], "ok\ud83d\ude00"), (["username"], "\ude00\ud83d"),
+    ]:
+        lines.append(json.dumps(changed(FULL_PAGE_CLOSE, (path, value))))
+    for path, value in [(["event", "id"], "v\ud800"), (["agent"], "ua\udc80")]:
+        lines.append(json.dumps(changed(FULL_PLAY, (path, value))))
+    load = changed(FULL_PLAY, (["event_type"], "load_video"), (["event"], {"id": "video-1", "code": "html5"}))
+    for agent in ["ua", "ua\udc80", "\ud83d\ude00", 5]:
+        lines.append(json.dumps(changed(load, (["agent"], agent))))
+    lines.append(json.dumps(changed(FULL_PAGE_CLOSE, (["context", "course_user_tags"], {"k\ud800": "v"}))))
+    return lines
+
+
+def byte_lines():
+    """Byte-level families, written as bytes (the statement id hashes the raw line): BOM, line
+    ends, encodings (invalid UTF-8, Latin-1, CESU-8 surrogates, overlong forms), and the exact
+    lines of the Ralph-comparison issue."""
+    page_close = json.dumps(FULL_PAGE_CLOSE, ensure_ascii=False).encode()
+    play = json.dumps(FULL_PLAY, ensure_ascii=False).encode()
+
+    def with_username(raw):
+        return page_close.replace(b'"username": "edge"', b'"username": "' + raw + b'"')
+
+    lines = [
+        page_close + b"\n",
+        b"\xef\xbb\xbf" + page_close + b"\n",
+        b"\xef\xbb\xbf" + play + b"\n",
+        b"\xef\xbb\xbf  " + page_close + b"\n",
+        b"  \xef\xbb\xbf" + page_close + b"\n",
+        with_username(b"a\xef\xbb\xbfb") + b"\n",  # U+FEFF inside a string is text
+        page_close + b"\r\n",
+        play + b"\r\n",
+        page_close.replace(b'"edge"', b'"edge-cr"') + b"\r\r\n",
+        page_close.replace(b'"edge"', b'"cr-inside"').replace(b", ", b",\r ", 1) + b"\n",
+        b'{"event_type": "not json"\r\n',
+        with_username(b"caf\xe9") + b"\n",  # Latin-1
+        with_username(b"a\x80b") + b"\n",  # lone continuation byte
+        with_username(b"a\xc0\xafb") + b"\n",  # overlong "/"
+        with_username(b"a\xed\xa0\x80b") + b"\n",  # CESU-8 / WTF-8 surrogate
+        with_username(b"a\xe2\x82") + b"\n",  # truncated sequence
+        with_username(b"a\xffb") + b"\n",
+        page_close + b"\xff\n",  # after the JSON
+        with_username("a😀€b".encode()) + b"\n",  # valid 4- and 3-byte sequences
+        json.dumps(changed(FULL_PAGE_CLOSE, (["username"], "caf\xe9")), ensure_ascii=False).encode("latin-1") + b"\n",
+    ]
+    # The issue's lines: a non-ASCII host, comma decimals, ip true, a lone surrogate, Unicode spaces.
+    lines.append(json.dumps(changed(FULL_PAGE_CLOSE, (["page"], "https://université.example/cours/1")),
+                            ensure_ascii=False).encode() + b"\n")
+    lines.append(json.dumps(changed(FULL_PAGE_CLOSE, (["time"], "2024-03-04T06:00:14,123Z"))).encode() + b"\n")
+    lines.append(json.dumps(changed(FULL_PAGE_CLOSE, (["ip"], True))).encode() + b"\n")
+    lines.append(with_username(b"\\ud800user") + b"\n")
+    for ch in ["\u00a0", "\u2028", "\ufeff", "\u3000"]:
+        lines.append(json.dumps(changed(FULL_PAGE_CLOSE, (["page"], "https://lms.example.org/a" + ch + "b")),
+                                ensure_ascii=False).encode() + b"\n")
+    lines.append(page_close.replace(b'"edge"', b'"last"'))  # last line, no terminator
+    return lines
+
+
+def long_run(count):
+    """The history check of the issue: a non-ASCII URL, `count` ordinary lines, the same URL."""
+    special = json.dumps(changed(FULL_PAGE_CLOSE, (["page"], "https://université.example/cours/1")),
+                         ensure_ascii=False)
+    lines = [special]
+    for i in range(count):
+        lines.append(json.dumps(changed(FULL_PAGE_CLOSE, (["username"], "user%d" % i))))
+    lines.append(special)
+    return lines
+
+
 
 def main():
     parser = argparse.ArgumentParser()
@@ -392,7 +545,17 @@ def main():
     parser.add_argument("--seed", type=int, default=20240501)
     parser.add_argument("--bad-ratio", type=float, default=0.35)
     parser.add_argument("--ralph-valid", action="store_true", help="only events Ralph's edX models accept")
+    parser.add_argument("--bytes", action="store_true", help="the byte-level families (BOM, line ends, encodings)")
+    parser.add_argument("--long-run", type=int, default=0, help="history check: URL, N lines, the same URL")
     args = parser.parse_args()
+    if args.bytes:
+        with open(1, "wb", closefd=False) as out:
+            out.write(b"".join(byte_lines()))
+        return
+    if args.long_run:
+        with open(1, "w", encoding="utf-8", newline="", closefd=False) as out:
+            out.write("".join(line + "\n" for line in long_run(args.long_run)))
+        return
     rng = random.Random(args.seed)
     count = args.count or 600
     lines = []
@@ -407,7 +570,7 @@ def main():
             lines.append(line)
     # Each line is distinct so that statement ids map back to lines.
     if not args.count:
-        lines += edge_lines()
+        lines += edge_lines() + family_lines()
     seen = set()
     with open(1, "w", encoding="utf-8", newline="", closefd=False) as out:
         for line in lines:

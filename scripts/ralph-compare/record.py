@@ -33,8 +33,9 @@ def main():
             statement = json.loads(row)
             cli[statement["id"]] = statement
     used = set()
-    # Read exactly as the CLI reads sys.stdin on Linux: lines end at "\n" only and keep it ("\r\n" too).
-    with open(input_path, encoding="utf-8", newline="\n") as handle:
+    # Read exactly as the CLI reads sys.stdin on Linux with PYTHONUTF8=1: lines end at "\n" only and
+    # keep it ("\r\n" too); bytes that are not UTF-8 become lone surrogates (surrogateescape).
+    with open(input_path, encoding="utf-8", errors="surrogateescape", newline="\n") as handle:
         for number, line in enumerate(handle, start=1):
             record = {"line": number}
             try:

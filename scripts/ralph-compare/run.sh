@@ -23,7 +23,16 @@ python3 "$HERE/generate.py" > "$FIXTURES/input.ndjson"
   --ignore-errors < "$FIXTURES/input.ndjson" > "$FIXTURES/ralph-output.ndjson" 2> /tmp/ralph-convert.log
 "$PY" "$HERE/record.py" "$FIXTURES/input.ndjson" "$FIXTURES/ralph-output.ndjson" "$PLATFORM_URL" "$NAMESPACE" \
   > "$FIXTURES/ralph-status.ndjson"
+"$PY" "$HERE/record_validate.py" "$FIXTURES/input.ndjson" "$RALPH" > "$FIXTURES/ralph-validate-status.ndjson"
 echo "input: $(wc -l < "$FIXTURES/input.ndjson") lines, Ralph converted: $(wc -l < "$FIXTURES/ralph-output.ndjson")"
+# Byte-level families (BOM, line ends, encodings, the issue's lines), recorded the same way; the CLI
+# test (shared/cli/test/ralph-lines.test.ts) runs our commands on both files.
+python3 "$HERE/generate.py" --bytes > "$FIXTURES/lines-input.ndjson"
+"$RALPH" convert --from edx --to xapi --platform-url "$PLATFORM_URL" --uuid-namespace "$NAMESPACE" \
+  --ignore-errors < "$FIXTURES/lines-input.ndjson" > "$FIXTURES/lines-ralph-output.ndjson" 2>> /tmp/ralph-convert.log
+"$PY" "$HERE/record.py" "$FIXTURES/lines-input.ndjson" "$FIXTURES/lines-ralph-output.ndjson" "$PLATFORM_URL" "$NAMESPACE" \
+  > "$FIXTURES/lines-ralph-status.ndjson"
+"$PY" "$HERE/record_validate.py" "$FIXTURES/lines-input.ndjson" "$RALPH" > "$FIXTURES/lines-ralph-validate-status.ndjson"
 # The lines on which we knowingly differ (JSON numbers), recorded the same way.
 python3 "$HERE/differences.py" > "$FIXTURES/differences-input.ndjson"
 "$RALPH" convert --from edx --to xapi --platform-url "$PLATFORM_URL" --uuid-namespace "$NAMESPACE" \
@@ -31,7 +40,7 @@ python3 "$HERE/differences.py" > "$FIXTURES/differences-input.ndjson"
 "$PY" "$HERE/record.py" "$FIXTURES/differences-input.ndjson" "$FIXTURES/differences-ralph-output.ndjson" \
   "$PLATFORM_URL" "$NAMESPACE" > "$FIXTURES/differences-ralph-status.ndjson"
 
-cd "$ROOT" && node --import tsx --test shared/domain/test/convert/ralph/*.test.ts
+cd "$ROOT" && node --import tsx --test shared/domain/test/convert/ralph/*.test.ts shared/cli/test/ralph-lines.test.ts
 
 if [[ "${1:-}" == "--bench" ]]; then
   # 20,000 distinct events of the nine converted types that also pass Ralph's strict edX models,

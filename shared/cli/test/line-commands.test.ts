@@ -363,3 +363,131 @@ test('a reader that stops early (| head) ends the run quietly with exit 0', asyn
   assert.equal(code, 0, stderr);
   assert.equal(stderr, '');
 });
+
+/** Runs the CLI and keeps stdout as bytes. */
+function runBytes(
+  args: string[],
+  input: Buffer,
+): { code: number | null; stdout: Buffer; records: Run['records'] } {
+  const result = spawnSync(process.execPath, [bin, ...args], {
+    cwd: root,
+    input,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return {
+    code: result.status,
+    stdout: result.stdout,
+    records: result.stderr
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>),
+  };
+}
+
+const CONVERT_RALPH = ['convert', '-f', 'edx', '-t', 'xapi', '-p', PLATFORM, '-u', NAMESPACE];
+const CONVERT_OPENEDX = ['convert', '-f', 'edx', '-t', 'xapi', '-p', PLATFORM, '--profile', 'openedx'];
+
+test('validate: valid lines go out byte for byte (CRLF kept, prefixed and GELF lines as the JSON they carry, as written)', () => {
+  const spaced = play({ username: 'carol' }).replace(/","/g, '", "').replace(/":/g, '": ');
+  const prefix = 'Jan  1 00:00:00 lms-1 tracking: ';
+  const gelf = JSON.stringify({ version: '1.1', host: 'lms-1', short_message: `${prefix}${spaced}` });
+  const input = Buffer.from(
+    `${play()}\r\n${play({ username: 'bob' })}\n${prefix}${spaced}\r\n${gelf}\n${play({ username: 'dan' })}`,
+  );
+  for (const mode of [[], ['--strict']]) {
+    const out = runBytes(['validate', '-f', 'edx', ...mode], input);
+    assert.equal(out.code, 0);
+    assert.deepEqual(out.records, []);
+    assert.equal(
+      out.stdout.toString('utf8'),
+      `${play()}\r\n${play({ username: 'bob' })}\n${spaced}\r\n${spaced}\n${play({ username: 'dan' })}`,
+    );
+  }
+  // validate | convert gives the ids of convert alone (the ralph profile hashes the raw line).
+  const direct = runBytes(CONVERT_RALPH, Buffer.from(`${play()}\r\n${play({ username: 'bob' })}\n`));
+  const piped = runBytes(
+    CONVERT_RALPH,
+    runBytes(['validate', '-f', 'edx'], Buffer.from(`${play()}\r\n${play({ username: 'bob' })}\n`)).stdout,
+  );
+  assert.equal(piped.stdout.toString('utf8'), direct.stdout.toString('utf8'));
+});
+
+test('validate xapi: valid lines go out byte for byte', () => {
+  const statement = JSON.stringify({
+    actor: { mbox: 'mailto:a@example.org' },
+    verb: { id: 'http://adlnet.gov/expapi/verbs/experienced' },
+    object: { id: 'http://example.org/a' },
+  });
+  const input = Buffer.from(`${statement}\r\n${statement}`);
+  const out = runBytes(['validate', '-f', 'xapi'], input);
+  assert.equal(out.code, 0);
+  assert.equal(out.stdout.toString('utf8'), `${statement}\r\n${statement}`);
+});
+
+test('validate and convert refuse lines that are not UTF-8 instead of writing U+FFFD (Ralph refuses them)', () => {
+  const good = Buffer.from(`${play()}\n`);
+  // "café" in Latin-1 (a lone 0xE9), and an overlong "/" (C0 AF) inside a string.
+  const latin1 = Buffer.from(`${play({ username: 'café' })}\n`, 'latin1');
+  const overlong = Buffer.from(`${play({ username: 'a__b' })}\n`);
+  overlong.set([0xc0, 0xaf], overlong.indexOf('a__b') + 1);
+  const input = Buffer.concat([good, latin1, overlong, good]);
+  for (const args of [
+    ['validate', '-f', 'edx', '-I'],
+    ['validate', '-f', 'edx', '--strict', '-I'],
+    ['validate', '-f', 'xapi', '-I'],
+  ]) {
+    const out = runBytes(args, input);
+    assert.equal(out.code, 0);
+    assert.equal(out.stdout.includes(Buffer.from('\ufffd')), false, args.join(' '));
+    assert.deepEqual(
+      out.records.map((r) => `${String(r.line)}:${String(r.code)}`).filter((r) => !r.includes('XAPI')),
+      ['2:LINE_NOT_UTF8', '3:LINE_NOT_UTF8'],
+      args.join(' '),
+    );
+  }
+  for (const args of [CONVERT_RALPH, CONVERT_OPENEDX]) {
+    const out = runBytes([...args, '-I'], input);
+    assert.equal(out.code, 0);
+    assert.deepEqual(
+      out.records.map((r) => `${String(r.line)}:${String(r.code)}`),
+      ['2:LINE_NOT_UTF8', '3:LINE_NOT_UTF8'],
+    );
+    assert.equal(out.stdout.toString('utf8').trimEnd().split('\n').length, 2);
+  }
+  // Without -I the first such line stops the run (exit 1), as any invalid line.
+  assert.equal(runBytes(['validate', '-f', 'edx'], input).code, 1);
+});
+
+test('multi-byte characters cut between input chunks are still text', () => {
+  const line = `${play({ username: 'Zoë €😀' })}\n`;
+  const input = Buffer.from(line.repeat(3000)); // several 64 KiB chunks; cuts fall inside characters
+  const out = runBytes(['validate', '-f', 'edx'], input);
+  assert.equal(out.code, 0);
+  assert.deepEqual(out.records, []);
+  assert.ok(out.stdout.equals(input));
+});
+
+test('10,000 lines with the same non-ASCII URL get the same verdict on every line', () => {
+  const pageClose = JSON.stringify({
+    ...PLAY,
+    event_type: 'page_close',
+    name: 'page_close',
+    event: '{}',
+    page: 'https://université.example/cours/1',
+    context: { ...PLAY.context, path: '/event' },
+  });
+  const input = Buffer.from(`${pageClose}\n`.repeat(10_000));
+  for (const mode of [[], ['--strict']]) {
+    const out = runBytes(['validate', '-f', 'edx', '-I', '--summary', ...mode], input);
+    assert.equal(out.code, 0);
+    assert.deepEqual(out.records, [
+      { summary: { lines: 10_000, output: 10_000, errors: 0, unknown: 0, skipped: 0 } },
+    ]);
+    assert.ok(out.stdout.equals(input));
+  }
+  const converted = runBytes([...CONVERT_RALPH, '-I', '--summary'], input);
+  assert.deepEqual(converted.records, [
+    { summary: { lines: 10_000, output: 10_000, errors: 0, unknown: 0, skipped: 0 } },
+  ]);
+});

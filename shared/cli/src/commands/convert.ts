@@ -102,6 +102,7 @@ export async function convertCommand(args: string[]): Promise<number> {
       failOnUnknown: values['fail-on-unknown'],
       summary: values.summary,
       skipBlank: true,
+      requireUtf8: true,
     },
     handle,
   );

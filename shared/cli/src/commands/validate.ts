@@ -1,7 +1,7 @@
 // `lrstream validate --format edx|xapi`: the counterpart of `ralph validate`. Reads NDJSON, writes
 // every valid line unchanged to stdout and one JSON error record per rejected line to stderr.
 import { parseArgs } from 'node:util';
-import { parseEdxLine, validateEdxEvent, validateXapiStatements } from '@lrstream/domain';
+import { parseEdxLine, validateEdxEvent, validateEdxRecord, validateXapiStatements } from '@lrstream/domain';
 import type { EdxValidationMode, Issue } from '@lrstream/domain';
 import { runLines } from './io/lines.js';
 import type { InputLine, LineVerdict } from './io/lines.js';
@@ -9,8 +9,9 @@ import type { InputLine, LineVerdict } from './io/lines.js';
 const HELP = `Usage: lrstream validate --format edx|xapi [options] [FILE]
 
 Reads one event (edx) or statement (xapi) per line from FILE or stdin (gzip is detected and
-decompressed), writes each valid line unchanged to stdout, and one JSON error record per rejected
-line to stderr: {"line": N, "code": "...", "message": "...", "pointer": "/json/pointer", ...}.
+decompressed), writes each valid line unchanged (byte for byte, line end included) to stdout,
+and one JSON error record per rejected line to stderr:
+  {"line": N, "code": "...", "message": "...", "pointer": "/json/pointer", ...}
 
 Options:
   -f, --format edx|xapi   input format (required)
@@ -23,7 +24,8 @@ Options:
   -h, --help              this help
 
 Lines may also carry a logger prefix (syslog, Python logging) or be GELF records; the edX JSON
-inside is validated and written out. Blank lines are ignored.
+inside is validated and written out as written there. Blank lines are ignored; a line that is
+not UTF-8 is rejected (LINE_NOT_UTF8).
 Exit codes: 0 done, 1 stopped at an invalid (or, with -F, unknown) line, 2 usage error.
 `;
 
@@ -66,6 +68,7 @@ export async function validateCommand(args: string[]): Promise<number> {
       failOnUnknown: values['fail-on-unknown'],
       summary: values.summary,
       skipBlank: true,
+      requireUtf8: true,
     },
     handle,
   );
@@ -79,15 +82,32 @@ function usage(message: string): number {
 export function edxHandler(mode: EdxValidationMode): (line: InputLine) => LineVerdict {
   return (line) => {
     const parsed = parseEdxLine(line.text);
-    if (!parsed.ok) return { kind: 'error', issues: [parsed.issue] };
+    if (!parsed.ok) return notAnEvent(line.text, mode) ?? { kind: 'error', issues: [parsed.issue] };
     const result = validateEdxEvent(parsed.event, { mode });
     if (result.status === 'unknown') return { kind: 'unknown', issues: result.issues };
     if (result.status === 'invalid') return { kind: 'error', issues: result.issues };
-    // Plain JSON lines go out byte for byte (ralph-profile ids hash the line); a prefixed or GELF
-    // line goes out as the edX JSON it carries.
-    const text = parsed.format === 'json' ? line.text : JSON.stringify(parsed.event.original);
-    return { kind: 'output', lines: [text] };
+    // Plain JSON lines go out byte for byte, terminator included (ralph-profile ids hash the raw
+    // line); a prefixed or GELF line goes out as the edX JSON it carries, as written, with the
+    // line's terminator.
+    if (parsed.format === 'json') return { kind: 'output', lines: [line.raw], verbatim: true };
+    const json = parsed.jsonText ?? JSON.stringify(parsed.event.original);
+    return { kind: 'output', lines: [json + line.raw.slice(line.text.length)], verbatim: true };
   };
+}
+
+/**
+ * A line holding JSON that is not an object (an array, a number, a string, null) is an event no
+ * model matches, as Ralph's selector finds none for it: `unknown`, not an error.
+ */
+function notAnEvent(text: string, mode: EdxValidationMode): LineVerdict | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const result = validateEdxRecord(value, { mode });
+  return result.status === 'unknown' ? { kind: 'unknown', issues: result.issues } : undefined;
 }
 
 export function xapiHandler(line: InputLine): LineVerdict {
@@ -105,5 +125,7 @@ export function xapiHandler(line: InputLine): LineVerdict {
   // A line may hold one statement or a batch (array), as POSTed to /statements.
   const issues: Issue[] = [];
   for (const result of validateXapiStatements(value)) issues.push(...result.issues);
-  return issues.length === 0 ? { kind: 'output', lines: [line.text] } : { kind: 'error', issues };
+  return issues.length === 0
+    ? { kind: 'output', lines: [line.raw], verbatim: true }
+    : { kind: 'error', issues };
 }

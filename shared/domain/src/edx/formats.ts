@@ -1,43 +1,21 @@
 /**
  * String formats used by the edX schemas (`format: "edx-..."`). They reproduce what pydantic 2
  * accepts in lax mode for the Python types Ralph uses (datetime, UUID, IPv4Address, AnyUrl,
- * bool, float), so strict mode can agree with Ralph on real logs.
+ * bool, float), so strict mode can agree with Ralph on real logs. Datetime, UUID and float text use
+ * the very readers of the ralph conversion profile (`convert/ralph/pydantic.ts`): `validate` and
+ * `convert` share one definition of each format.
  */
 import { isIP } from 'node:net';
+import { ralphDatetime, ralphFloat, ralphNonNegativeFloat, ralphUuid } from '../convert/ralph/pydantic.js';
 
-const DATETIME =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt _](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:[Zz]|[+-](\d{2}):?(\d{2}))?)?$/;
-// pydantic reads an all-digit string as a Unix timestamp.
-const NUMERIC_TIMESTAMP = /^-?\d+(?:\.\d+)?$/;
-
-function daysInMonth(year: number, month: number): number {
-  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
-  return [4, 6, 9, 11].includes(month) ? 30 : 31;
-}
-
-/** ISO 8601 date or date-time as pydantic parses it (space or `_` separator, optional zone). */
+/** ISO 8601 date or date-time, or a Unix timestamp, as pydantic parses a `datetime` (the ralph profile's reader). */
 export function isEdxDatetime(value: string): boolean {
-  const m = DATETIME.exec(value);
-  if (!m) return NUMERIC_TIMESTAMP.test(value);
-  const year = Number(m[1]);
-  const month = Number(m[2]);
-  const day = Number(m[3]);
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return false;
-  if (m[4] !== undefined && (Number(m[4]) > 23 || Number(m[5]) > 59)) return false;
-  if (m[6] !== undefined && Number(m[6]) > 59) return false;
-  if (m[7] !== undefined && (Number(m[7]) > 23 || Number(m[8]) > 59)) return false;
-  return true;
+  return ralphDatetime(value) !== undefined;
 }
-
-const HEX = '[0-9a-fA-F]';
-const UUID_HYPHENATED = `${HEX}{8}-${HEX}{4}-${HEX}{4}-${HEX}{4}-${HEX}{12}`;
-const UUID = new RegExp(
-  `^(?:${HEX}{32}|${UUID_HYPHENATED}|\\{${UUID_HYPHENATED}\\}|urn:uuid:${UUID_HYPHENATED})$`,
-);
 
 /** UUID in the spellings pydantic accepts: plain hex, hyphenated, braced or urn:uuid:. */
 export function isEdxUuid(value: string): boolean {
-  return UUID.test(value);
+  return ralphUuid(value) !== undefined;
 }
 
 const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
@@ -52,15 +30,35 @@ export function isEdxIpOrEmpty(value: string): boolean {
   return value === '' || isIP(value) !== 0;
 }
 
+/** True when every UTF-16 unit is below 0x80. */
+function isAscii(value: string): boolean {
+  for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
+/**
+ * WHATWG URL parse, or undefined. `URL.canParse` is used for ASCII text only: on Node 20 (and 22)
+ * its V8 fast path, taken once a call site is hot, reads a one-byte string's Latin-1 characters as
+ * UTF-8 and answers false for valid URLs such as `https://université.example/` (nodejs/node#48816
+ * was the first such bug; AikidoSec/firewall-node#1086 describes this one). The verdict would then
+ * depend on how many lines came before. `new URL` does not take that path.
+ */
+function parseUrl(value: string): URL | undefined {
+  try {
+    return new URL(value);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Absolute URL with any scheme (pydantic AnyUrl and WHATWG URL both come from the URL standard). */
 export function isEdxUrl(value: string): boolean {
-  return URL.canParse(value);
+  return isAscii(value) ? URL.canParse(value) : parseUrl(value) !== undefined;
 }
 
 /** Absolute http or https URL (pydantic AnyHttpUrl). */
 export function isEdxHttpUrl(value: string): boolean {
-  if (!URL.canParse(value)) return false;
-  const { protocol } = new URL(value);
+  const protocol = parseUrl(value)?.protocol;
   return protocol === 'http:' || protocol === 'https:';
 }
 
@@ -71,20 +69,14 @@ export function isEdxBoolString(value: string): boolean {
   return value.length <= 5 && BOOL_WORDS.has(value.toLowerCase());
 }
 
-const FLOAT = /^\s*[+-]?(?:(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d+)?|inf|infinity|nan)\s*$/i;
-
-/** Python float() syntax: digits with `_` separators, exponent, inf, nan; spaces around allowed. */
+/** Python float() syntax as pydantic reads text: `_` separators, exponent, inf, nan; spaces around allowed. */
 export function isEdxFloatString(value: string): boolean {
-  return FLOAT.test(value);
+  return ralphFloat(value) !== undefined;
 }
 
 /** A float string whose value is >= 0 (NaN is not). */
 export function isEdxNonNegativeFloatString(value: string): boolean {
-  if (!FLOAT.test(value)) return false;
-  const text = value.trim().toLowerCase().replace(/_/g, '');
-  if (text.endsWith('nan')) return false;
-  if (text.endsWith('inf') || text.endsWith('infinity')) return !text.startsWith('-');
-  return Number(text) >= 0;
+  return ralphNonNegativeFloat(value) !== undefined;
 }
 
 /** Format name → check, registered on the Ajv instances. */

@@ -15,6 +15,7 @@ export {
   describeEdxValue,
   extractEdxEsSource,
   extractEdxGelf,
+  findEdxLoneSurrogates,
   isEdxGelfRecord,
   listEdxEsHits,
   normalizeEdxRecord,

@@ -3,6 +3,7 @@
  * record), an Elasticsearch hit, or an already-parsed object, into the canonical `EdxEvent`.
  */
 import type { Issue } from '../issues.js';
+import { pointerSegment } from '../issues.js';
 import type { EdxEvent, EdxLineFormat, EdxParseResult, EdxPayloadEncoding } from './types.js';
 
 type Obj = Record<string, unknown>;
@@ -15,6 +16,7 @@ export const EDX_PARSE_ISSUE = {
   notObject: 'EDX_PARSE_NOT_OBJECT',
   gelf: 'EDX_PARSE_GELF',
   es: 'EDX_PARSE_ES_HIT',
+  bom: 'EDX_PARSE_BOM',
 } as const;
 
 function isObject(value: unknown): value is Obj {
@@ -43,7 +45,8 @@ function jsonError(err: unknown, offset: number): Issue {
   };
 }
 
-type JsonText = { ok: true; value: unknown; prefixed: boolean } | { ok: false; issue: Issue };
+/** `start`: where the JSON begins in the text (after whitespace or a logger prefix). */
+type JsonText = { ok: true; value: unknown; prefixed: boolean; start: number } | { ok: false; issue: Issue };
 
 /**
  * Finds and parses the JSON object on a line. Anything before the first `{` is taken as a
@@ -75,7 +78,7 @@ function parseJsonText(text: string): JsonText {
     prefixed = true;
   }
   try {
-    return { ok: true, value: JSON.parse(start === 0 ? text : text.slice(start)), prefixed };
+    return { ok: true, value: JSON.parse(start === 0 ? text : text.slice(start)), prefixed, start };
   } catch (err) {
     return { ok: false, issue: jsonError(err, start) };
   }
@@ -90,7 +93,9 @@ export function isEdxGelfRecord(value: unknown): value is Obj {
  * The edX event carried by a GELF record: its `short_message` (or `full_message`) text, which may
  * itself start with a logger prefix. Returns the parsed edX object.
  */
-export function extractEdxGelf(record: unknown): { ok: true; value: Obj } | { ok: false; issue: Issue } {
+export function extractEdxGelf(
+  record: unknown,
+): { ok: true; value: Obj; text: string } | { ok: false; issue: Issue } {
   if (!isObject(record)) {
     return {
       ok: false,
@@ -120,7 +125,8 @@ export function extractEdxGelf(record: unknown): { ok: true; value: Obj } | { ok
         },
       };
     }
-    return { ok: true, value: parsed.value };
+    // `text`: the edX JSON as the message holds it (from its first "{", a logger prefix dropped).
+    return { ok: true, value: parsed.value, text: text.slice(parsed.start) };
   }
   return {
     ok: false,
@@ -260,7 +266,9 @@ export function normalizeEdxRecord(obj: Obj): EdxEvent {
 export function parseEdxObject(value: unknown, format: EdxLineFormat = 'json'): EdxParseResult {
   if (isEdxGelfRecord(value)) {
     const inner = extractEdxGelf(value);
-    return inner.ok ? { ok: true, event: normalizeEdxRecord(inner.value), format: 'gelf' } : inner;
+    return inner.ok
+      ? { ok: true, event: normalizeEdxRecord(inner.value), format: 'gelf', jsonText: inner.text }
+      : inner;
   }
   if (!isObject(value)) {
     return {
@@ -277,12 +285,64 @@ export function parseEdxObject(value: unknown, format: EdxLineFormat = 'json'): 
   return { ok: true, event: normalizeEdxRecord(value), format };
 }
 
+// String.prototype.isWellFormed (ES2024, in Node 20) is missing from the ES2022 lib we compile against.
+const isWellFormed = (text: string): boolean =>
+  (text as unknown as { isWellFormed(): boolean }).isWellFormed();
+const ESCAPED_SURROGATE = /\\u[dD][89a-fA-F]/;
+
+/**
+ * False when JSON text may decode to a string or key holding a lone UTF-16 surrogate: it holds an
+ * escape `\uD800`-`\uDFFF` (paired or not; the walk decides) or is itself not well formed.
+ */
+function surrogateFreeText(text: string): boolean {
+  if (text.indexOf('\\u') !== -1 && ESCAPED_SURROGATE.test(text)) return false;
+  return isWellFormed(text);
+}
+
+/**
+ * JSON pointers of the string values holding a lone UTF-16 surrogate. JSON allows the escape;
+ * Unicode text cannot hold it, and Ralph refuses such values (a pydantic validation error, or a
+ * serialisation error that stops `ralph validate`). Object keys are not checked: Ralph accepts
+ * them (e.g. in `context.course_user_tags`), and an undeclared key is refused by --strict anyway.
+ */
+export function findEdxLoneSurrogates(value: unknown, pointer = '', out: string[] = []): string[] {
+  if (typeof value === 'string') {
+    if (!isWellFormed(value)) out.push(pointer);
+  } else if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) findEdxLoneSurrogates(value[i], `${pointer}/${i}`, out);
+  } else if (isObject(value)) {
+    for (const key of Object.keys(value)) {
+      findEdxLoneSurrogates(value[key], `${pointer}/${pointerSegment(key)}`, out);
+    }
+  }
+  return out;
+}
+
 /**
  * Parses one tracking-log line: plain JSON, JSON after a syslog/logger prefix, or a GELF record
  * whose `short_message` holds the edX JSON.
  */
 export function parseEdxLine(line: string): EdxParseResult {
+  let first = 0;
+  while (first < line.length && line.charCodeAt(first) <= 32) first++;
+  if (line.charCodeAt(first) === 0xfeff) {
+    // json.loads refuses it ("Unexpected UTF-8 BOM"), so do Ralph's validate and convert, and ours.
+    return {
+      ok: false,
+      issue: {
+        code: EDX_PARSE_ISSUE.bom,
+        message: 'The line starts with a byte order mark (U+FEFF), which JSON text must not.',
+        pointer: '',
+        expected: 'a JSON object',
+        got: 'U+FEFF before the JSON',
+      },
+    };
+  }
   const parsed = parseJsonText(line);
   if (!parsed.ok) return parsed;
-  return parseEdxObject(parsed.value, parsed.prefixed ? 'prefixed' : 'json');
+  const result = parseEdxObject(parsed.value, parsed.prefixed ? 'prefixed' : 'json');
+  if (!result.ok) return result;
+  if (surrogateFreeText(line)) result.event.surrogateFree = true;
+  if (result.format !== 'gelf') result.jsonText = parsed.prefixed ? line.slice(parsed.start) : line;
+  return result;
 }

@@ -43,10 +43,25 @@ export interface EdxEvent {
   /** Decoded `event`: object, array, form fields (`Record<string, string | string[]>`), or the raw string. */
   payload: unknown;
   payloadEncoding: EdxPayloadEncoding;
+  /**
+   * True when the parser saw from the line's text that no string or key holds a lone UTF-16
+   * surrogate (`parseEdxLine` sets it); otherwise validation looks through the event.
+   */
+  surrogateFree?: boolean;
 }
 
 export type EdxParseResult =
-  { ok: true; event: EdxEvent; format: EdxLineFormat } | { ok: false; issue: Issue };
+  | {
+      ok: true;
+      event: EdxEvent;
+      format: EdxLineFormat;
+      /**
+       * The edX JSON as written (set by `parseEdxLine`): the line itself, the part from the first
+       * "{" after a logger prefix, or the text a GELF message carries from its first "{".
+       */
+      jsonText?: string;
+    }
+  | { ok: false; issue: Issue };
 
 export type EdxValidationMode = 'strict' | 'lenient';
 

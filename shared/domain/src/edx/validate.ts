@@ -7,7 +7,7 @@
 import type { ErrorObject } from 'ajv';
 import type { Issue } from '../issues.js';
 import { pointerSegment } from '../issues.js';
-import { describeEdxValue, normalizeEdxRecord } from './parse.js';
+import { describeEdxValue, findEdxLoneSurrogates, normalizeEdxRecord } from './parse.js';
 import { EDX_MODEL_ENTRIES, edxExpectedOfRef, edxModelValidator } from './schemas.js';
 import type { EdxModelEntry } from './schemas.js';
 import type { EdxEvent, EdxModelInfo, EdxValidationMode, EdxValidationResult } from './types.js';
@@ -24,6 +24,7 @@ export const EDX_ISSUE = {
   fieldName: 'EDX_FIELD_NAME',
   eventJson: 'EDX_EVENT_JSON',
   rule: 'EDX_RULE',
+  surrogate: 'EDX_TEXT_SURROGATE',
 } as const;
 
 /** Every model: Ralph's class name, family, and the event_source / event_type selecting it. */
@@ -238,6 +239,23 @@ export function validateEdxEvent(event: EdxEvent, options: EdxValidateOptions = 
     }
     data = { ...record, event: decoded };
     if (jsonIssue) delete data.event;
+  }
+
+  if (event.surrogateFree !== true) {
+    const pointers = findEdxLoneSurrogates(data);
+    if (pointers.length > 0) {
+      return {
+        status: 'invalid',
+        model: entry.name,
+        issues: pointers.map((pointer) => ({
+          code: EDX_ISSUE.surrogate,
+          message:
+            'The text holds a lone UTF-16 surrogate (an unpaired \\uD800-\\uDFFF escape), which is not Unicode text.',
+          pointer,
+          expected: 'Unicode text',
+        })),
+      };
+    }
   }
 
   const validate = edxModelValidator(entry, mode);

@@ -22,13 +22,19 @@ const play = baseEvent('UIPlayVideo');
 const playJson = JSON.stringify(play);
 
 describe('parseEdxLine: line formats', () => {
-  it('reads plain JSON, with surrounding spaces and a BOM', () => {
-    for (const line of [playJson, `  ${playJson}\r`, `\ufeff${playJson}`]) {
+  it('reads plain JSON, with surrounding spaces', () => {
+    for (const line of [playJson, `  ${playJson}\r`]) {
       const e = parsed(line);
       assert.equal(e.format, 'json');
       assert.equal(e.eventType, 'play_video');
       assert.equal(e.shape, 'tracking');
     }
+  });
+
+  it('refuses a line starting with a byte order mark, as Ralph (json.loads) does', () => {
+    const r = parseEdxLine(`\ufeff${playJson}`);
+    assert.equal(r.ok, false);
+    if (!r.ok) assert.equal(r.issue.code, EDX_PARSE_ISSUE.bom);
   });
 
   it('strips syslog, ISO-timestamp and Python logging prefixes', () => {

@@ -3,7 +3,7 @@
 // JSON error records written to stderr.
 import { createReadStream } from 'node:fs';
 import { once } from 'node:events';
-import { StringDecoder } from 'node:string_decoder';
+import { isUtf8 } from 'node:buffer';
 import { createGunzip } from 'node:zlib';
 import type { Readable, Writable } from 'node:stream';
 import type { Issue } from '@lrstream/domain';
@@ -16,6 +16,8 @@ export interface InputLine {
   text: string;
   /** The line exactly as read, terminator included (absent on a last unterminated line). */
   raw: string;
+  /** False when the line's bytes are not valid UTF-8 (`text` and `raw` then hold U+FFFD in their place). */
+  utf8: boolean;
 }
 
 /**
@@ -71,31 +73,39 @@ async function sniffGzip(source: Readable): Promise<Readable> {
 
 /**
  * Splits a byte stream into lines at "\n" without holding more than one chunk plus one partial
- * line in memory. UTF-8 sequences cut between chunks are reassembled by the decoder.
+ * line in memory. Lines are cut as bytes and each is decoded on its own, so a character cut
+ * between chunks is whole again, and a line that is not valid UTF-8 is flagged, never silently
+ * repaired.
  */
 export async function* readLines(input: Readable): AsyncGenerator<InputLine> {
-  const decoder = new StringDecoder('utf8');
-  let pending = '';
+  let pending: Buffer[] = [];
   let number = 0;
-  const make = (raw: string): InputLine => {
+  const make = (bytes: Buffer): InputLine => {
+    const raw = bytes.toString('utf8');
     let end = raw.length;
     if (end > 0 && raw.charCodeAt(end - 1) === 10) end--;
     if (end > 0 && raw.charCodeAt(end - 1) === 13) end--;
-    return { number: ++number, text: end === raw.length ? raw : raw.slice(0, end), raw };
+    return { number: ++number, text: end === raw.length ? raw : raw.slice(0, end), raw, utf8: isUtf8(bytes) };
   };
   for await (const chunk of input) {
-    const text = pending + (typeof chunk === 'string' ? chunk : decoder.write(chunk as Buffer));
+    const bytes: Buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
     let start = 0;
-    let nl = text.indexOf('\n');
+    let nl = bytes.indexOf(10);
     while (nl !== -1) {
-      yield make(text.slice(start, nl + 1));
+      const line = bytes.subarray(start, nl + 1);
+      if (pending.length === 0) yield make(line);
+      else {
+        pending.push(line);
+        yield make(Buffer.concat(pending));
+        pending = [];
+      }
       start = nl + 1;
-      nl = text.indexOf('\n', start);
+      nl = bytes.indexOf(10, start);
     }
-    pending = start === 0 ? text : text.slice(start);
+    // Copy the tail: the stream may reuse the chunk's memory.
+    if (start < bytes.length) pending.push(Buffer.from(bytes.subarray(start)));
   }
-  pending += decoder.end();
-  if (pending !== '') yield make(pending);
+  if (pending.length > 0) yield make(Buffer.concat(pending));
 }
 
 /**
@@ -119,6 +129,13 @@ export class LineWriter {
   line(text: string): Promise<void> | undefined {
     this.buffer.push(text, '\n');
     this.size += text.length + 1;
+    return this.size >= 65536 ? this.flush() : undefined;
+  }
+
+  /** Adds text as it is (a line carrying its own terminator, or none). */
+  verbatim(text: string): Promise<void> | undefined {
+    this.buffer.push(text);
+    this.size += text.length;
     return this.size >= 65536 ? this.flush() : undefined;
   }
 
@@ -185,7 +202,8 @@ export function newStats(): LineStats {
  * - skipped: recorded, never stops (the event is understood but yields nothing, e.g. no user).
  */
 export type LineVerdict =
-  | { kind: 'output'; lines: readonly string[] }
+  /** `verbatim`: each line carries its own terminator (or none) and is written as it is. */
+  | { kind: 'output'; lines: readonly string[]; verbatim?: boolean }
   | { kind: 'error' | 'unknown' | 'skipped'; issues: readonly Issue[] };
 
 export interface RunOptions {
@@ -195,7 +213,17 @@ export interface RunOptions {
   summary: boolean;
   /** Ignore empty (whitespace-only) lines instead of reporting them. */
   skipBlank?: boolean;
+  /** Report a line that is not valid UTF-8 as an error (LINE_NOT_UTF8) instead of handling it. */
+  requireUtf8?: boolean;
 }
+
+/** The error of a line whose bytes are not UTF-8 (Ralph refuses such lines too). */
+export const NOT_UTF8: Issue = {
+  code: 'LINE_NOT_UTF8',
+  message: 'The line is not valid UTF-8; it is refused rather than read with U+FFFD in place of its bytes.',
+  pointer: '',
+  expected: 'UTF-8 text',
+};
 
 export async function runLines(
   options: RunOptions,
@@ -209,11 +237,12 @@ export async function runLines(
   for await (const line of readLines(input.stream)) {
     if (options.skipBlank && line.text.trim() === '') continue;
     stats.lines++;
-    const verdict = handle(line);
+    const verdict: LineVerdict =
+      options.requireUtf8 && !line.utf8 ? { kind: 'error', issues: [NOT_UTF8] } : handle(line);
     if (verdict.kind === 'output') {
       for (const text of verdict.lines) {
         stats.output++;
-        const pending = out.line(text);
+        const pending = verdict.verbatim ? out.verbatim(text) : out.line(text);
         if (pending) await pending;
       }
       if (out.closed) break;

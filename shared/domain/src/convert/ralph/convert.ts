@@ -5,7 +5,14 @@ import { ralphSelectConverter } from './converters.js';
 import type { RalphConverterInfo, RalphConverterName } from './converters.js';
 import { isRalphIri, isRalphIriBase, isRalphIriUnder } from './iri.js';
 import { pyGet1, pyGet2, pyIsEmpty, pyStr, pyStrip, pyTruthy } from './python.js';
-import { jsonTypeOf, ralphDatetime, ralphLaxStr, ralphNonNegativeFloat, ralphUuid } from './pydantic.js';
+import {
+  jsonTypeOf,
+  ralphDatetime,
+  ralphIsText,
+  ralphLaxStr,
+  ralphNonNegativeFloat,
+  ralphUuid,
+} from './pydantic.js';
 import { ralphParseNamespace, uuid5 } from './uuid5.js';
 
 export interface RalphOptions {
@@ -332,7 +339,7 @@ function buildVideoParts(info: RalphConverterInfo, work: Work): Parts | undefine
     const agent = pyGet1(work.event, 'agent');
     if (!pyIsEmpty(agent)) {
       const text = ralphLaxStr(agent);
-      if (text === undefined) {
+      if (text === undefined || !ralphIsText(text)) {
         issue(
           work,
           RALPH_ISSUE.invalid,
@@ -410,10 +417,21 @@ export function createRalphConverter(options: RalphOptions): RalphConverter {
         return { status: 'invalid', converter: info.name, issues: work.issues };
       }
       const userId = pyGet2(event, 'context', 'user_id');
+      const name = pyTruthy(userId) ? pyStr(userId) : 'anonymous';
+      if (!ralphIsText(name)) {
+        issue(
+          work,
+          RALPH_ISSUE.invalid,
+          '/context/user_id',
+          'The actor name built from user_id is not text (a lone UTF-16 surrogate).',
+          'Unicode text',
+        );
+        return { status: 'invalid', converter: info.name, issues: work.issues };
+      }
       const statement: RalphStatement = {
         id: uuid5(namespace, rawLine),
         actor: {
-          account: { homePage: actorHomePage, name: pyTruthy(userId) ? pyStr(userId) : 'anonymous' },
+          account: { homePage: actorHomePage, name },
           objectType: 'Agent',
         },
         verb: { id: info.verb },

@@ -146,26 +146,31 @@ const FLOAT_TEXT_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const FLOAT_SPECIAL_RE = /^([+-]?)(inf|infinity|nan)$/i;
 
 /**
- * A pydantic `NonNegativeFloat` in lax mode: numbers, booleans (1.0 / 0.0) and numeric text
- * (trimmed, single underscores between characters allowed, inf / nan spelled out). Infinity passes
- * (pydantic then writes JSON null); NaN and negatives fail.
+ * A pydantic `float` in lax mode: numbers, booleans (1.0 / 0.0) and numeric text (trimmed, single
+ * underscores between characters allowed, inf / nan spelled out, in any case). NaN is returned as NaN.
+ */
+export function ralphFloat(value: unknown): number | undefined {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (typeof value !== 'string') return undefined;
+  const text = value.trim();
+  if (text.startsWith('_') || text.endsWith('_') || text.includes('__')) return undefined;
+  const plain = text.replaceAll('_', '');
+  const special = FLOAT_SPECIAL_RE.exec(plain);
+  if (special) {
+    if (special[2]!.toLowerCase() === 'nan') return NaN;
+    return special[1] === '-' ? -Infinity : Infinity;
+  }
+  return FLOAT_TEXT_RE.test(plain) ? Number(plain) : undefined;
+}
+
+/**
+ * A pydantic `NonNegativeFloat` in lax mode (`ralphFloat`, then >= 0). Infinity passes (pydantic
+ * then writes JSON null); NaN and negatives fail.
  */
 export function ralphNonNegativeFloat(value: unknown): number | undefined {
-  let result: number;
-  if (typeof value === 'number') result = value;
-  else if (typeof value === 'boolean') result = value ? 1 : 0;
-  else if (typeof value === 'string') {
-    const text = value.trim();
-    if (text.startsWith('_') || text.endsWith('_') || text.includes('__')) return undefined;
-    const plain = text.replaceAll('_', '');
-    const special = FLOAT_SPECIAL_RE.exec(plain);
-    if (special) {
-      if (special[2]!.toLowerCase() === 'nan') return undefined;
-      result = special[1] === '-' ? -Infinity : Infinity;
-    } else if (FLOAT_TEXT_RE.test(plain)) result = Number(plain);
-    else return undefined;
-  } else return undefined;
-  return result >= 0 ? result : undefined;
+  const result = ralphFloat(value);
+  return result !== undefined && result >= 0 ? result : undefined;
 }
 
 const HEX = '[0-9a-fA-F]';
@@ -199,6 +204,17 @@ export function ralphLaxStr(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
   if (typeof value === 'number') return pyNumberStr(value);
   return undefined;
+}
+
+// String.prototype.isWellFormed (ES2024, in Node 20) is missing from the ES2022 lib we compile against.
+const wellFormed = (text: string): boolean => (text as unknown as { isWellFormed(): boolean }).isWellFormed();
+
+/**
+ * True when a pydantic `str` field of Ralph's xAPI models takes the text: a lone UTF-16 surrogate
+ * (from an escape such as `\ud800` in the input) fails its validation.
+ */
+export function ralphIsText(text: string): boolean {
+  return wellFormed(text);
 }
 
 /** A JSON description of a value's type for `Issue.got` (never the value itself). */
