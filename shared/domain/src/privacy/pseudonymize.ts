@@ -26,9 +26,23 @@ export function agentIfi(agent: Json): string | undefined {
   if (typeof agent.openid === 'string') return `openid:${agent.openid}`;
   const account = agent.account as Json | undefined;
   if (account && typeof account.homePage === 'string' && typeof account.name === 'string') {
-    return `account:${account.homePage}\u0000${account.name}`;
+    return `account:${canonicalHomePage(account.homePage)}\u0000${account.name}`;
   }
   return undefined;
+}
+
+/**
+ * One form per site, so that sources link: scheme and host lower-cased, default port, user info,
+ * query, fragment and trailing slashes removed (`https://LMS.example.org/` = `https://lms.example.org`).
+ */
+export function canonicalHomePage(homePage: string): string {
+  const m = /^([a-z][a-z0-9+.-]*):\/\/(?:[^/?#@]*@)?([^/?#]*)([^?#]*)/i.exec(homePage.trim());
+  if (!m) return homePage.trim();
+  const scheme = (m[1] ?? '').toLowerCase();
+  let host = (m[2] ?? '').toLowerCase();
+  if ((scheme === 'https' && host.endsWith(':443')) || (scheme === 'http' && host.endsWith(':80')))
+    host = host.replace(/:\d+$/, '');
+  return `${scheme}://${host}${(m[3] ?? '').replace(/\/+$/, '')}`;
 }
 
 /** Pseudonym of an agent IFI (see agentIfi): 32 hex characters. */
