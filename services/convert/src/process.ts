@@ -5,6 +5,7 @@ import {
   convertOpenedx,
   createRalphConverter,
   edxActorKey,
+  safePointer,
   validateXapiStatement,
   xapiActorKey,
   type Issue,
@@ -23,6 +24,14 @@ export interface ConvertOptions {
   /** Course id -> display name (openedx profile). */
   courseNames: Record<string, string>;
   unsupported: 'filter' | 'dead-letter';
+}
+
+function parseOrUndefined(json: string): unknown {
+  try {
+    return JSON.parse(json);
+  } catch {
+    return undefined;
+  }
 }
 
 export type Converter = (record: InputRecord<EdxEventRecord>) => Outcome;
@@ -49,7 +58,8 @@ export function createConverter(options: ConvertOptions): Converter {
       kind: 'dead-letter',
       code: issue.code,
       message: issue.message,
-      pointer: issue.pointer,
+      // No key of the input in the pointer (keys can be e-mails or names).
+      pointer: safePointer(issue.pointer ? parseOrUndefined(record.event_json) : undefined, issue.pointer),
       payload: Buffer.from(record.raw_line ?? record.event_json),
       eventId: record.event_id,
     });
