@@ -345,7 +345,7 @@ const headerText = (headers: Record<string, unknown>) =>
 
 // ------------------------------------------------------------------ the test
 
-describe('privacy: zero leak on the real stack', { timeout: 600_000 }, () => {
+describe('privacy: zero leak on the real stack', { timeout: 900_000 }, () => {
   const run = randomUUID().replace(/-/g, '').slice(0, 8);
   const dir = mkdtempSync(join(tmpdir(), `lrstream-privacy-${run}-`));
   const indexPrefix = `lrstream-privacy-${run}`;
@@ -490,7 +490,7 @@ describe('privacy: zero leak on the real stack', { timeout: 600_000 }, () => {
         const f = await indexed(allIds);
         return f.size === allIds.length ? f : undefined;
       },
-      { timeoutMs: 120_000, intervalMs: 1000 },
+      { timeoutMs: 240_000, intervalMs: 1000 },
     );
     assert.equal(found.size, allIds.length);
     for (const topic of [TOPICS.xapiIdentified, TOPICS.xapiAnonymized, TOPICS.deadLetterAnonymized])
@@ -643,7 +643,7 @@ describe('privacy: zero leak on the real stack', { timeout: 600_000 }, () => {
         const k2 = [...docs.values()].filter((d) => (d.lrstream as { key_id?: string }).key_id === 'k2');
         return k2.length === allIdsK2.length ? true : undefined;
       },
-      { timeoutMs: 120_000, intervalMs: 1000 },
+      { timeoutMs: 240_000, intervalMs: 1000 },
     );
     await es.deleteByQuery({
       index: `${indexPrefix}*`,

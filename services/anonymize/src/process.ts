@@ -8,6 +8,7 @@ import {
   applyPrivacyPolicy,
   coarsenTime,
   timeGranularityMs,
+  type AccountLinks,
   type PrivacyPolicy,
   type PrivacyReport,
   type PseudonymKey,
@@ -18,6 +19,8 @@ import type { XapiAnonymized, XapiStatement } from '@lrstream/schemas';
 export interface AnonymizeOptions {
   policy: PrivacyPolicy;
   key: PseudonymKey;
+  /** Accounts that are one person (ANONYMIZE_ACCOUNT_LINKS_FILE). */
+  links?: AccountLinks;
 }
 
 export interface Anonymized {
@@ -46,10 +49,11 @@ export function anonymizeRecord(input: InputRecord<XapiStatement>, options: Anon
       },
     };
   }
-  const { policy, key } = options;
+  const { policy, key, links } = options;
   const result = applyPrivacyPolicy(statement as Record<string, unknown>, policy, {
     key,
     courseId: record.course_id,
+    ...(links ? { links } : {}),
   });
   const object = result.statement.object as Record<string, unknown> | undefined;
   const verb = result.statement.verb as Record<string, unknown> | undefined;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { XapiAnonymized, XapiStatement } from '@lrstream/schemas';
-import { anonymizedEventId, anonymizedStatementId } from '@lrstream/domain';
+import { anonymizedEventId, anonymizedStatementId, parseAccountLinks } from '@lrstream/domain';
 import { anonymizeRecord } from '../src/process.js';
 import { loadPolicy } from '../src/policy.js';
 
@@ -117,4 +117,20 @@ test('issue leak 1 and 8: the record fields are the treated statement’s', () =
     assert.ok(!/claire|user=|\?/.test(out.value.course_id ?? ''), out.value.course_id ?? '');
     assert.equal(out.value.verb_id, 'http://adlnet.gov/expapi/verbs/experienced');
   }
+});
+
+test('issue leaks 11/12: with account links, an LTI account by username is the LMS user', () => {
+  const links = parseAccountLinks(JSON.stringify({ 'https://lms.example.org': { ada: '36' } }), 'links');
+  const lti = { ...value, statement_json: JSON.stringify(statement) };
+  const lms = {
+    ...value,
+    statement_json: JSON.stringify({
+      ...statement,
+      actor: { objectType: 'Agent', account: { homePage: 'https://lms.example.org/', name: '36' } },
+    }),
+  };
+  const [a, b] = [lti, lms].map((v) =>
+    emitted(anonymizeRecord(input(v), { policy: pseudonymize, key, links })),
+  );
+  assert.equal(a?.value.actor_pseudonym, b?.value.actor_pseudonym);
 });

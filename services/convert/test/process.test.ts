@@ -92,3 +92,13 @@ test('actor ids come from the injected mapping when given', () => {
   );
   assert.equal((statement?.actor as { account: { name: string } }).account.name, 'ext-42');
 });
+
+test('issue leak 12: an event without user_id gets the user id learnt from the same username', () => {
+  const convert = createConverter(base);
+  const actorOf = (event: object) =>
+    JSON.stringify((statementsOf(convert(record(event)))[0] as { actor: unknown }).actor);
+  const withId = actorOf(playVideo);
+  const withoutId = actorOf({ ...playVideo, context: { ...playVideo.context, user_id: null } });
+  assert.equal(withoutId, withId, 'one account for one learner');
+  assert.ok(!withoutId.includes('learner1'));
+});

@@ -3,6 +3,7 @@
 // wherever the specification allows one. In strict mode each object is rebuilt from the
 // properties the policy knows; anything else is dropped and counted, never passed through.
 import { randomBytes } from 'node:crypto';
+import type { AccountLinks } from './links.js';
 import type { PrivacyPolicy } from './policy.js';
 import {
   PSEUDONYM_HOMEPAGE,
@@ -42,7 +43,7 @@ export type DropReason =
 
 export interface PrivacyReport {
   dropped: Partial<Record<DropReason, number>>;
-  /** Values replaced inside strings, by kind (email, ip, identity, course, url_query, url_user_segment). */
+  /** Values replaced inside strings, by kind (email, ip, identity, course, url_query, url_path). */
   replaced: Record<string, number>;
 }
 
@@ -59,6 +60,8 @@ export interface PolicyContext {
   key: PseudonymKey;
   /** The record's course key (edX course id), replaced inside strings under courseKey=keyed-hash. */
   courseId?: string | null;
+  /** Accounts the operator says are one person (see links.ts). */
+  links?: AccountLinks;
 }
 
 // Interaction types whose responses are made of declared ids only (xAPI 1.0.3 §2.4.4.1.1); the
@@ -211,6 +214,7 @@ class Walker {
     private readonly key: PseudonymKey,
     statement: Json,
     courseId: string | null | undefined,
+    private readonly links?: AccountLinks,
   ) {
     this.rules = policy.rules;
     this.scrubber = createScrubber({
@@ -314,7 +318,7 @@ class Walker {
       if (this.rules.agentName === 'keep') out.name = v.name;
       else this.drop('agent_name');
     }
-    const ifi = agentIfi(v);
+    const ifi = agentIfi(v, this.links);
     if (ifi !== undefined) {
       const name = rule === 'keyed-hash' ? pseudonymOf(ifi, this.key) : randomBytes(16).toString('hex');
       out.account = { homePage: PSEUDONYM_HOMEPAGE, name };
@@ -514,10 +518,10 @@ export function applyPrivacyPolicy(
   policy: PrivacyPolicy,
   context: PolicyContext,
 ): PolicyResult {
-  const walker = new Walker(policy, context.key, statement, context.courseId);
+  const walker = new Walker(policy, context.key, statement, context.courseId, context.links);
   const clean = walker.body(statement, false);
   const actor = isObject(statement.actor) ? statement.actor : undefined;
-  const ifi = actor ? agentIfi(actor) : undefined;
+  const ifi = actor ? agentIfi(actor, context.links) : undefined;
   return {
     statement: clean,
     actorPseudonym:

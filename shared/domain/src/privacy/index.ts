@@ -31,3 +31,5 @@ export type { DropReason, PolicyContext, PolicyResult, PrivacyReport } from './a
 export { REDACTED, fold, generaliseLanguage, userAgentFamily } from './text.js';
 export { cleanCourseId, generaliseIri, generaliseUrl, vocabularyIri } from './urls.js';
 export type { UrlReport } from './urls.js';
+export { AccountLinksError, accountKey, parseAccountLinks } from './links.js';
+export type { AccountLinks } from './links.js';

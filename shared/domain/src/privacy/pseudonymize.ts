@@ -19,14 +19,21 @@ type Json = Record<string, unknown>;
  * mbox is reduced to the mbox_sha1sum of its lower-cased form, so a learner known by either
  * gets one pseudonym; the sum itself is then re-keyed (a bare SHA-1 is reversible by dictionary).
  */
-export function agentIfi(agent: Json): string | undefined {
+export function agentIfi(
+  agent: Json,
+  links?: ReadonlyMap<string, { homePage: string; name: string }>,
+): string | undefined {
   if (typeof agent.mbox === 'string')
     return `mbox_sha1sum:${createHash('sha1').update(agent.mbox.toLowerCase()).digest('hex')}`;
   if (typeof agent.mbox_sha1sum === 'string') return `mbox_sha1sum:${agent.mbox_sha1sum.toLowerCase()}`;
   if (typeof agent.openid === 'string') return `openid:${agent.openid}`;
   const account = agent.account as Json | undefined;
   if (account && typeof account.homePage === 'string' && typeof account.name === 'string') {
-    return `account:${canonicalHomePage(account.homePage)}\u0000${account.name}`;
+    const homePage = canonicalHomePage(account.homePage);
+    const linked = links?.get(`${homePage}\u0000${account.name}`);
+    return linked
+      ? `account:${linked.homePage}\u0000${linked.name}`
+      : `account:${homePage}\u0000${account.name}`;
   }
   return undefined;
 }

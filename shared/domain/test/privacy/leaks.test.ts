@@ -7,6 +7,7 @@ import {
   agentIfi,
   anonymizedStatementId,
   applyPrivacyPolicy,
+  parseAccountLinks,
   pseudonymOf,
   type PseudonymKey,
 } from '../../src/privacy/index.js';
@@ -249,4 +250,23 @@ test('12. a trailing slash or upper-case host in homePage does not split a perso
   assert.ok(a && b);
   assert.equal(pseudonymOf(a, key), pseudonymOf(b, key));
   assert.notEqual(PSEUDONYM_HOMEPAGE, '');
+});
+
+test('11/12. account links make one person of an LTI account and an LMS account', () => {
+  const links = parseAccountLinks(
+    JSON.stringify({ 'https://lms.example.org/': { jdoe: '4242' } }),
+    'links.json',
+  );
+  const lti = base({
+    actor: { objectType: 'Agent', account: { homePage: 'https://LMS.example.org/', name: 'jdoe' } },
+  });
+  const edx = base();
+  for (const policy of [preset('pseudonymize')]) {
+    const a = applyPrivacyPolicy(lti, policy, { key, links }).actorPseudonym;
+    const b = applyPrivacyPolicy(edx, policy, { key, links }).actorPseudonym;
+    assert.ok(a);
+    assert.equal(a, b, 'one person, one pseudonym');
+    assert.notEqual(applyPrivacyPolicy(lti, policy, { key }).actorPseudonym, b, 'without the link: two');
+  }
+  assert.throws(() => parseAccountLinks('{"x": 1}', 'links.json'), /links\.json/);
 });
