@@ -505,7 +505,8 @@ class Walker {
     if (!sub) {
       handlers.id = this.statementId;
       handlers.stored = (t) => coarsenIso(t, this.policy);
-      handlers.version = this.keep;
+      // A closed form: xAPI version numbers only (any other string could carry anything).
+      handlers.version = (x) => (typeof x === 'string' && /^\d+\.\d+(?:\.\d+)?$/.test(x) ? x : undefined);
       handlers.authority = (a) => this.agent(a, 'other');
     }
     return this.pick(v, handlers);

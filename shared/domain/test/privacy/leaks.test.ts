@@ -11,6 +11,7 @@ import {
   pseudonymOf,
   type PseudonymKey,
 } from '../../src/privacy/index.js';
+import { convertOpenedx } from '../../src/convert/openedx/index.js';
 import { preset } from './presets.js';
 
 const key: PseudonymKey = { id: 'k1', secret: Buffer.from('a test secret of reasonable length') };
@@ -269,4 +270,46 @@ test('11/12. account links make one person of an LTI account and an LMS account'
     assert.notEqual(applyPrivacyPolicy(lti, policy, { key }).actorPseudonym, b, 'without the link: two');
   }
   assert.throws(() => parseAccountLinks('{"x": 1}', 'links.json'), /links\.json/);
+});
+
+test('9. roster attack: edX statement ids of every user id in a roster never give a published id', () => {
+  const LMS_ROOT = 'https://lms.example.org';
+  const event = (userId: number) => ({
+    username: `u${userId}`,
+    event_source: 'browser',
+    event_type: 'play_video',
+    name: 'play_video',
+    time: '2026-11-22T08:00:00.123456+00:00',
+    context: { user_id: userId, org_id: 'FUN', course_id: COURSE, path: '/event' },
+    event: { id: 'block-v1:FUN+X+2026+type@video+block@abc', code: 'html5', currentTime: 12.5 },
+  });
+  const convert = (userId: number) =>
+    convertOpenedx(event(userId), {
+      lmsRootUrl: LMS_ROOT,
+      actorId: (u) => String(u.userId ?? u.username),
+      courseName: () => undefined,
+    }).statements[0] as unknown as Json;
+  const victim = convert(4242);
+  assert.ok(victim);
+  const published = presets.map(
+    (policy) => applyPrivacyPolicy(structuredClone(victim), policy, { key }).statement.id,
+  );
+  // The attacker knows the roster, the event and its time, not the key: every candidate's
+  // original id, and its keyed form under any key but ours, misses the published ids.
+  const guess: PseudonymKey = { id: 'k1', secret: Buffer.from('the attacker does not have the key') };
+  for (let userId = 4000; userId < 4500; userId += 1) {
+    const candidate = String(convert(userId).id);
+    for (const p of published) {
+      assert.notEqual(candidate, p);
+      assert.notEqual(anonymizedStatementId(candidate, guess, 'pseudonymize'), p);
+      assert.notEqual(anonymizedStatementId(candidate, guess, 'anonymize'), p);
+    }
+  }
+  // The key holder can still recompute it (idempotent replays, e2e checks).
+  assert.equal(published[0], anonymizedStatementId(String(victim.id), key, 'pseudonymize'));
+});
+
+test('8. closed forms: the statement version is a version number or nothing', () => {
+  for (const { result } of run(base({ version: '1.0.3' }))) assert.equal(result.statement.version, '1.0.3');
+  assertGone(base({ version: '1.0.3 by Claire Martin' }), ['Claire']);
 });
