@@ -645,11 +645,20 @@ describe('privacy: zero leak on the real stack', { timeout: 900_000 }, () => {
       },
       { timeoutMs: 240_000, intervalMs: 1000 },
     );
-    await es.deleteByQuery({
-      index: `${indexPrefix}*`,
-      refresh: true,
-      query: { term: { 'lrstream.key_id': 'k1' } },
-    });
+    // This Elasticsearch build has no _delete_by_query: search, then bulk-delete, until none is left.
+    for (;;) {
+      const old = await es.search({
+        index: `${indexPrefix}*`,
+        size: 1000,
+        _source: false,
+        query: { term: { 'lrstream.key_id': 'k1' } },
+      });
+      if (old.hits.hits.length === 0) break;
+      await es.bulk({
+        refresh: true,
+        operations: old.hits.hits.map((h) => ({ delete: { _index: h._index, _id: String(h._id) } })),
+      });
+    }
     assert.equal((await indexed(allIds)).size, 0, 'no k1 document left after the rotation');
     const replayTo = await endOffsets(kafka, TOPICS.xapiAnonymized);
     const codec = createSchemaCodec({ url: required('SCHEMA_REGISTRY_URL') });
