@@ -6,7 +6,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { parseEdxLine } from '@lrstream/domain';
+import { readFileSync } from 'node:fs';
+import { anonymizedStatementId, parseEdxLine, type PseudonymKey } from '@lrstream/domain';
 import { createKafka, createSchemaCodec, parseBrokers, type Kafka } from '@lrstream/kafka';
 import { TOPICS, type DeadLetter } from '@lrstream/schemas';
 import { generateSample, type SampleItem } from '@lrstream/cli';
@@ -61,19 +62,27 @@ describe('pipeline end to end', { timeout: 300_000 }, () => {
     for (const item of items) if (item.format === 'xapi') await postStatements(pipeline, item.text);
   }
 
-  /** The statement ids the pipeline must index for these items (the domain is the oracle for edX). */
+  /**
+   * The document ids the pipeline must index for these items: the keyed id (anonymized zone) of
+   * each expected statement, under the run's key and the default policy (the domain is the oracle
+   * for edX statement ids).
+   */
   function expectedIds(items: SampleItem[]): Set<string> {
+    const keyFile = pipeline.env.ANONYMIZE_KEY_FILE;
+    assert.ok(keyFile, 'the run writes its own key file');
+    const key: PseudonymKey = { id: 'k1', secret: Buffer.from(readFileSync(keyFile, 'utf8').trim()) };
+    const keyed = (id: string) => anonymizedStatementId(id, key, 'pseudonymize');
     const ids = new Set<string>();
     for (const item of items) {
       if (item.bad) continue;
       if (item.format === 'xapi') {
-        ids.add((JSON.parse(item.text) as { id: string }).id);
+        ids.add(keyed((JSON.parse(item.text) as { id: string }).id));
         continue;
       }
       const parsed = parseEdxLine(item.text);
       assert.ok(parsed.ok);
       for (const statement of edxOracleStatements(parsed.event.original, PLATFORM))
-        ids.add(String(statement.id));
+        ids.add(keyed(String(statement.id)));
     }
     return ids;
   }

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@elastic/elasticsearch';
-import { parseEdxLine } from '@lrstream/domain';
+import { anonymizedStatementId, generaliseUrl, parseEdxLine, type PseudonymKey } from '@lrstream/domain';
 import { generateSample } from '@lrstream/cli';
 import {
   edxOracleStatements,
@@ -59,7 +59,11 @@ const monday = (ms: number) => {
   return day(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() - ((d.getUTCDay() + 6) % 7)));
 };
 
-function oracleOf(items: ReturnType<typeof generateSample>): Oracle {
+/**
+ * The oracle under the run's key: the anonymized zone holds keyed statement ids and object ids
+ * reduced to the allowed URL shapes (issue "Zero-leak, for real").
+ */
+function oracleOf(items: ReturnType<typeof generateSample>, key: PseudonymKey): Oracle {
   const oracle: Oracle = { ids: [], videos: new Map(), problems: new Map(), weeks: new Map() };
   const add = (cells: Map<string, Set<string>>, key: string, learner: string) => {
     const set = cells.get(key) ?? new Set<string>();
@@ -82,11 +86,12 @@ function oracleOf(items: ReturnType<typeof generateSample>): Oracle {
       statements = edxOracleStatements(parsed.event.original, LMS);
     }
     for (const s of statements) {
-      oracle.ids.push(String(s.id));
+      oracle.ids.push(anonymizedStatementId(String(s.id), key, 'pseudonymize'));
       if (!course) continue;
       const learner = JSON.stringify((s.actor as { account?: unknown }).account);
       const time = Date.parse(String(s.timestamp));
-      const object = s.object as { id: string; definition?: { type?: string } };
+      const raw = s.object as { id: string; definition?: { type?: string } };
+      const object = { ...raw, id: generaliseUrl(raw.id, key) };
       if (object.definition?.type === VIDEO_TYPE)
         add(oracle.videos, `${course}|${object.id}|${day(time)}`, learner);
       if (PROBLEM_VERBS.includes((s.verb as { id: string }).id))
@@ -120,7 +125,7 @@ describe('open-data export on the demo sample, through the real pipeline', { tim
   const indexPrefix = `lrstream-opendata-${run}`;
   const exportIndex = `${indexPrefix}-export`;
   const sample = generateSample({ events: EVENTS, seed: SEED, badRatio: 0 });
-  const oracle = oracleOf(sample);
+  let oracle: Oracle;
   let pipeline: InProcessPipeline;
   let es: Client;
 
@@ -144,6 +149,8 @@ describe('open-data export on the demo sample, through the real pipeline', { tim
       anonymizePolicy: 'pseudonymize',
     });
     es = pipeline.es;
+    const secret = Buffer.from(readFileSync(String(pipeline.env.ANONYMIZE_KEY_FILE), 'utf8').trim());
+    oracle = oracleOf(sample, { id: 'k1', secret });
   });
 
   after(async () => {

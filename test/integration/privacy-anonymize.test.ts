@@ -9,7 +9,13 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Client } from '@elastic/elasticsearch';
-import { parseEdxLine, validateEdxEvent, validateXapiStatement } from '@lrstream/domain';
+import { readFileSync } from 'node:fs';
+import {
+  anonymizedStatementId,
+  parseEdxLine,
+  validateEdxEvent,
+  validateXapiStatement,
+} from '@lrstream/domain';
 import { createKafka, createSchemaCodec, parseBrokers, type Kafka } from '@lrstream/kafka';
 import { TOPICS, type XapiAnonymized } from '@lrstream/schemas';
 import {
@@ -25,7 +31,7 @@ import {
 
 const LMS = 'https://lms.example.org';
 const COURSE = 'course-v1:FUN+ANON101+2026_T1';
-const POLICY_ID = 'anonymize@1';
+const POLICY_ID = 'anonymize@2';
 const sha1 = (s: string) => createHash('sha1').update(s).digest('hex');
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 type Json = Record<string, unknown>;
@@ -329,7 +335,7 @@ describe('privacy: the anonymize preset on the real stack', { timeout: 600_000 }
       assert.deepEqual(validateXapiStatement(s), [], 'the generator writes valid xAPI');
     expected.set(l.username, { edx: edxIds, xapi: statements.map((s) => String(s.id)) });
   }
-  const allIds = [...expected.values()].flatMap((e) => [...e.edx, ...e.xapi]);
+  let allIds = [...expected.values()].flatMap((e) => [...e.edx, ...e.xapi]);
 
   const indexed = (ids: string[]) => indexedDocuments(es, indexPrefix, ids);
 
@@ -344,6 +350,11 @@ describe('privacy: the anonymize preset on the real stack', { timeout: 600_000 }
       anonymizePolicy: 'anonymize',
     });
     es = pipeline.es;
+    // The anonymized zone holds keyed statement ids (issue leak 9): expect those, under the run's key.
+    const secret = Buffer.from(readFileSync(String(pipeline.env.ANONYMIZE_KEY_FILE), 'utf8').trim());
+    const keyed = (id: string) => anonymizedStatementId(id, { id: 'k1', secret }, 'anonymize');
+    for (const [u, e] of expected) expected.set(u, { edx: e.edx.map(keyed), xapi: e.xapi.map(keyed) });
+    allIds = [...expected.values()].flatMap((e) => [...e.edx, ...e.xapi]);
   });
 
   after(async () => {

@@ -15,7 +15,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@elastic/elasticsearch';
-import { applyPrivacyPolicy, parseEdxLine, parsePolicy, validateXapiStatement } from '@lrstream/domain';
+import {
+  anonymizedStatementId,
+  applyPrivacyPolicy,
+  parseEdxLine,
+  parsePolicy,
+  validateXapiStatement,
+} from '@lrstream/domain';
 import { createKafka, createSchemaCodec, parseBrokers, type Kafka } from '@lrstream/kafka';
 import { TOPICS, type XapiAnonymized } from '@lrstream/schemas';
 import { generateSample, main as cli } from '@lrstream/cli';
@@ -339,7 +345,7 @@ const headerText = (headers: Record<string, unknown>) =>
 
 // ------------------------------------------------------------------ the test
 
-describe('privacy: zero leak on the real stack', { timeout: 600_000 }, () => {
+describe('privacy: zero leak on the real stack', { timeout: 900_000 }, () => {
   const run = randomUUID().replace(/-/g, '').slice(0, 8);
   const dir = mkdtempSync(join(tmpdir(), `lrstream-privacy-${run}-`));
   const indexPrefix = `lrstream-privacy-${run}`;
@@ -360,7 +366,7 @@ describe('privacy: zero leak on the real stack', { timeout: 600_000 }, () => {
   const end: Record<string, Offsets> = {};
 
   /** Statement ids per learner and identifier kind, with the domain as the oracle for edX. */
-  const expected = new Map<string, { edx: string[]; xapiMbox: string[]; xapiAccount: string[] }>();
+  const rawExpected = new Map<string, { edx: string[]; xapiMbox: string[]; xapiAccount: string[] }>();
   for (const l of learners) {
     const edxIds: string[] = [];
     for (const line of edx.get(l.username) ?? []) {
@@ -371,13 +377,27 @@ describe('privacy: zero leak on the real stack', { timeout: 600_000 }, () => {
     const statements = xapi.get(l.username) ?? [];
     for (const s of statements)
       assert.deepEqual(validateXapiStatement(s), [], 'the generator writes valid xAPI');
-    expected.set(l.username, {
+    rawExpected.set(l.username, {
       edx: edxIds,
       xapiMbox: statements.slice(0, 2).map((s) => String(s.id)),
       xapiAccount: statements.slice(2).map((s) => String(s.id)),
     });
   }
+  // The anonymized zone holds keyed statement ids (issue leak 9): under k1 first, k2 after the replay.
+  const keyedUnder = (keyId: 'k1' | 'k2') => {
+    const key = { id: keyId, secret: Buffer.from(secrets[keyId]) };
+    const keyed = (ids: string[]) => ids.map((id) => anonymizedStatementId(id, key, 'pseudonymize'));
+    return new Map(
+      [...rawExpected].map(([u, e]) => [
+        u,
+        { edx: keyed(e.edx), xapiMbox: keyed(e.xapiMbox), xapiAccount: keyed(e.xapiAccount) },
+      ]),
+    );
+  };
+  const expected = keyedUnder('k1');
   const allIds = [...expected.values()].flatMap((e) => [...e.edx, ...e.xapiMbox, ...e.xapiAccount]);
+  const expectedK2 = keyedUnder('k2');
+  const allIdsK2 = [...expectedK2.values()].flatMap((e) => [...e.edx, ...e.xapiMbox, ...e.xapiAccount]);
 
   function startAnonymizeChild(childEnv: NodeJS.ProcessEnv): Promise<void> {
     const child = spawn(process.execPath, ['--import', 'tsx', 'services/anonymize/src/main.ts'], {
@@ -470,7 +490,7 @@ describe('privacy: zero leak on the real stack', { timeout: 600_000 }, () => {
         const f = await indexed(allIds);
         return f.size === allIds.length ? f : undefined;
       },
-      { timeoutMs: 120_000, intervalMs: 1000 },
+      { timeoutMs: 240_000, intervalMs: 1000 },
     );
     assert.equal(found.size, allIds.length);
     for (const topic of [TOPICS.xapiIdentified, TOPICS.xapiAnonymized, TOPICS.deadLetterAnonymized])
@@ -531,7 +551,7 @@ describe('privacy: zero leak on the real stack', { timeout: 600_000 }, () => {
         );
         for (const a of mine) {
           assert.equal(a.key_id, 'k1');
-          assert.equal(a.policy, 'pseudonymize@2');
+          assert.equal(a.policy, 'pseudonymize@3');
         }
         // Message keys are the pseudonyms.
         const keyed = messages.filter((m, i) => allIds.includes(String(decoded[i]?.statement_id)));
@@ -614,16 +634,32 @@ describe('privacy: zero leak on the real stack', { timeout: 600_000 }, () => {
       GROUP_ID: group,
       ANONYMIZE_KEYRING_FILE: join(dir, 'ring-k2.json'),
     });
-    // The index overwrites each document in place: the run's whole index ends up under k2.
+    // Statement ids are keyed too, so the replay writes new documents (the k2 ids); the rotation
+    // procedure then deletes the documents of the old key (docs/privacy.md, Key rotation).
     await waitFor(
       'every document re-pseudonymised under k2',
       async () => {
-        const docs = await indexed(allIds);
+        const docs = await indexed(allIdsK2);
         const k2 = [...docs.values()].filter((d) => (d.lrstream as { key_id?: string }).key_id === 'k2');
-        return k2.length === allIds.length ? true : undefined;
+        return k2.length === allIdsK2.length ? true : undefined;
       },
-      { timeoutMs: 120_000, intervalMs: 1000 },
+      { timeoutMs: 240_000, intervalMs: 1000 },
     );
+    // This Elasticsearch build has no _delete_by_query: search, then bulk-delete, until none is left.
+    for (;;) {
+      const old = await es.search({
+        index: `${indexPrefix}*`,
+        size: 1000,
+        _source: false,
+        query: { term: { 'lrstream.key_id': 'k1' } },
+      });
+      if (old.hits.hits.length === 0) break;
+      await es.bulk({
+        refresh: true,
+        operations: old.hits.hits.map((h) => ({ delete: { _index: h._index, _id: String(h._id) } })),
+      });
+    }
+    assert.equal((await indexed(allIds)).size, 0, 'no k1 document left after the rotation');
     const replayTo = await endOffsets(kafka, TOPICS.xapiAnonymized);
     const codec = createSchemaCodec({ url: required('SCHEMA_REGISTRY_URL') });
     const messages = await readRange(
@@ -635,8 +671,8 @@ describe('privacy: zero leak on the real stack', { timeout: 600_000 }, () => {
     );
     const replayed = (
       await Promise.all(messages.map((m) => (m.value ? codec.decode<XapiAnonymized>(m.value) : null)))
-    ).filter((r): r is XapiAnonymized => r !== null && allIds.includes(r.statement_id));
-    assert.equal(new Set(replayed.map((r) => r.statement_id)).size, allIds.length);
+    ).filter((r): r is XapiAnonymized => r !== null && allIdsK2.includes(r.statement_id));
+    assert.equal(new Set(replayed.map((r) => r.statement_id)).size, allIdsK2.length);
     // Hex tokens the policy derived under k1 (pseudonyms, session and registration hashes): those
     // of the k1 output that were not in the input.
     const hex = (text: string) => new Set(text.match(/[0-9a-f]{32}/g) ?? []);
@@ -649,7 +685,7 @@ describe('privacy: zero leak on the real stack', { timeout: 600_000 }, () => {
     const k2Text = JSON.stringify(replayed);
     for (const r of replayed) assert.equal(r.key_id, 'k2');
     for (const token of k1Derived) assert.ok(!k2Text.includes(token), `k1-derived ${token} found under k2`);
-    for (const [, ids] of expected) {
+    for (const [, ids] of expectedK2) {
       for (const g of [ids.edx, ids.xapiMbox, ids.xapiAccount])
         assert.equal(
           new Set(g.map((id) => k2ById.get(id))).size,

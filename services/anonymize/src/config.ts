@@ -40,4 +40,10 @@ export const ANONYMIZE_CONFIG = {
     default: '',
     doc: 'privacy policy file (JSON, policyFormat 1); overrides ANONYMIZE_POLICY',
   },
+  accountLinksFile: {
+    type: 'string',
+    env: 'ANONYMIZE_ACCOUNT_LINKS_FILE',
+    default: '',
+    doc: 'accounts that are one person {"<homePage>": {"<name>": "<name>" | {"homePage", "name"}}} (one pseudonym per person)',
+  },
 } as const satisfies ConfigSpec;

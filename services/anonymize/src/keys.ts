@@ -1,7 +1,15 @@
 // Where the pseudonymisation key comes from: a key ring file, else one key from a file or the
 // environment. Secrets are never logged nor written anywhere; errors name the file, not its text.
 import { readFileSync } from 'node:fs';
-import { KeyRingError, makeKey, parseKeyRing, type KeyRing } from '@lrstream/domain';
+import {
+  AccountLinksError,
+  KeyRingError,
+  makeKey,
+  parseAccountLinks,
+  parseKeyRing,
+  type AccountLinks,
+  type KeyRing,
+} from '@lrstream/domain';
 import { ConfigError } from '@lrstream/runtime';
 
 export interface KeySource {
@@ -36,6 +44,17 @@ export function loadKeyRing(source: KeySource): KeyRing {
     return { active: key, keys: new Map([[key.id, key]]) };
   } catch (err) {
     if (err instanceof KeyRingError) throw new ConfigError(err.message);
+    throw err;
+  }
+}
+
+/** The operator's account links (ANONYMIZE_ACCOUNT_LINKS_FILE), or none. */
+export function loadAccountLinks(path: string): AccountLinks | undefined {
+  if (!path) return undefined;
+  try {
+    return parseAccountLinks(read(path, 'ANONYMIZE_ACCOUNT_LINKS_FILE'), 'ANONYMIZE_ACCOUNT_LINKS_FILE');
+  } catch (err) {
+    if (err instanceof AccountLinksError) throw new ConfigError(err.message);
     throw err;
   }
 }

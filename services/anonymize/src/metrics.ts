@@ -15,7 +15,7 @@ export function createPrivacyMetrics(registry: Registry): PrivacyMetrics {
   });
   const replaced = new Counter({
     name: 'lrstream_anonymize_values_replaced_total',
-    help: 'Values replaced inside strings (email, ip, identity, course, url_query, url_user_segment).',
+    help: 'Values replaced inside strings (email, ip, identity, course, url_query, url_path).',
     labelNames: ['kind'],
     registers: [registry],
   });

@@ -2,9 +2,13 @@
 // is the pseudonym (or the statement id when the policy keeps no stable identifier), so nothing
 // downstream is derived from the raw identifier. Pure: no Kafka here.
 import {
+  anonymizedEventId,
+  anonymizedOrigin,
+  anonymizedStatementId,
   applyPrivacyPolicy,
   coarsenTime,
   timeGranularityMs,
+  type AccountLinks,
   type PrivacyPolicy,
   type PrivacyReport,
   type PseudonymKey,
@@ -15,6 +19,8 @@ import type { XapiAnonymized, XapiStatement } from '@lrstream/schemas';
 export interface AnonymizeOptions {
   policy: PrivacyPolicy;
   key: PseudonymKey;
+  /** Accounts that are one person (ANONYMIZE_ACCOUNT_LINKS_FILE). */
+  links?: AccountLinks;
 }
 
 export interface Anonymized {
@@ -43,20 +49,27 @@ export function anonymizeRecord(input: InputRecord<XapiStatement>, options: Anon
       },
     };
   }
-  const { policy, key } = options;
+  const { policy, key, links } = options;
   const result = applyPrivacyPolicy(statement as Record<string, unknown>, policy, {
     key,
     courseId: record.course_id,
+    ...(links ? { links } : {}),
   });
   const object = result.statement.object as Record<string, unknown> | undefined;
+  const verb = result.statement.verb as Record<string, unknown> | undefined;
   const value: XapiAnonymized = {
-    statement_id: record.statement_id,
-    event_id: record.event_id,
+    // Keyed (per policy name): nobody without the key computes them from identifiers (a uuid5 of
+    // user id and time, a raw event id), and the two presets' copies do not join.
+    statement_id:
+      typeof result.statement.id === 'string'
+        ? result.statement.id
+        : anonymizedStatementId(record.statement_id, key, policy.name),
+    event_id: anonymizedEventId(record.event_id, key, policy.name),
     received_at: coarsenTime(record.received_at, policy),
-    origin: record.origin,
+    origin: anonymizedOrigin(record.origin, key, policy.name),
     source_format: record.source_format,
     timestamp: record.timestamp === null ? null : coarsenTime(record.timestamp, policy),
-    verb_id: record.verb_id,
+    verb_id: typeof verb?.id === 'string' ? verb.id : record.verb_id,
     object_type: record.object_type,
     // From the treated statement: the identified one may carry a query string or a user segment.
     object_id: typeof object?.id === 'string' && record.object_type !== 'SubStatement' ? object.id : null,
@@ -73,7 +86,7 @@ export function anonymizeRecord(input: InputRecord<XapiStatement>, options: Anon
       outputs: [
         {
           topic: 'xapiAnonymized',
-          key: result.actorPseudonym ?? record.statement_id,
+          key: result.actorPseudonym ?? value.statement_id,
           value,
           // The Kafka record time would otherwise give the exact receipt time back.
           ...(value.time_granularity_ms !== null ? { timestamp: value.received_at } : {}),

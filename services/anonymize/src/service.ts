@@ -4,7 +4,7 @@ import { startStageService, type RunningService } from '@lrstream/kafka';
 import { createMetricsRegistry, loadConfig } from '@lrstream/runtime';
 import type { XapiStatement } from '@lrstream/schemas';
 import { ANONYMIZE_CONFIG } from './config.js';
-import { loadKeyRing } from './keys.js';
+import { loadAccountLinks, loadKeyRing } from './keys.js';
 import { createPrivacyMetrics } from './metrics.js';
 import { loadPolicy } from './policy.js';
 import { anonymizeRecord } from './process.js';
@@ -15,6 +15,7 @@ export async function startAnonymize(
   const config = loadConfig(ANONYMIZE_CONFIG, env);
   const policy = loadPolicy(config);
   const { active: key, keys } = loadKeyRing(config);
+  const links = loadAccountLinks(config.accountLinksFile);
   const registry = createMetricsRegistry({ service: 'anonymize' });
   const privacy = createPrivacyMetrics(registry);
   const running = await startStageService<XapiStatement>(config, {
@@ -25,11 +26,17 @@ export async function startAnonymize(
     registry,
     process: async (records) =>
       records.map((r) => {
-        const { outcome, report } = anonymizeRecord(r, { policy, key });
+        const { outcome, report } = anonymizeRecord(r, { policy, key, links });
         if (report) privacy.record(report);
         return outcome;
       }),
-    describe: { policy: policy.id, strict: policy.strict, keyId: key.id, keyRing: [...keys.keys()] },
+    describe: {
+      policy: policy.id,
+      strict: policy.strict,
+      keyId: key.id,
+      keyRing: [...keys.keys()],
+      accountLinks: links?.size ?? 0,
+    },
   });
   return { ...running, policy: policy.id, keyId: key.id };
 }

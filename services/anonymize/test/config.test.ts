@@ -15,7 +15,7 @@ const file = (name: string, text: string) => {
 };
 
 test('presets by name; unknown preset and invalid file are configuration errors', () => {
-  assert.equal(loadPolicy({ policy: 'anonymize', policyFile: '' }).id, 'anonymize@1');
+  assert.equal(loadPolicy({ policy: 'anonymize', policyFile: '' }).id, 'anonymize@2');
   assert.throws(
     () => loadPolicy({ policy: 'open', policyFile: '' }),
     (e: Error) =>

@@ -5,6 +5,7 @@ import {
   convertOpenedx,
   createRalphConverter,
   edxActorKey,
+  safePointer,
   validateXapiStatement,
   xapiActorKey,
   type Issue,
@@ -25,6 +26,17 @@ export interface ConvertOptions {
   unsupported: 'filter' | 'dead-letter';
 }
 
+function parseOrUndefined(json: string): unknown {
+  try {
+    return JSON.parse(json);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Usernames whose LMS user id the converter remembers (most recently seen first kept). */
+const LEARNT_IDS_MAX = 100_000;
+
 export type Converter = (record: InputRecord<EdxEventRecord>) => Outcome;
 
 export function createConverter(options: ConvertOptions): Converter {
@@ -32,14 +44,33 @@ export function createConverter(options: ConvertOptions): Converter {
     options.profile === 'ralph'
       ? createRalphConverter({ platformUrl: options.platformUrl, uuidNamespace: options.uuidNamespace })
       : undefined;
+  const learntIds = new Map<string, string>();
+  const learn = (event: Record<string, unknown>) => {
+    const context = event.context as Record<string, unknown> | undefined;
+    const id = context?.user_id;
+    const username = event.username;
+    if (typeof username !== 'string' || username === '') return;
+    if (!(typeof id === 'number' || (typeof id === 'string' && /^\d+$/.test(id)))) return;
+    learntIds.delete(username);
+    learntIds.set(username, String(id));
+    // Bounded: the oldest entries go first (Map keeps insertion order).
+    if (learntIds.size > LEARNT_IDS_MAX) learntIds.delete(learntIds.keys().next().value as string);
+  };
   const openedx: OpenedxOptions = {
     lmsRootUrl: options.platformUrl.replace(/\/+$/, ''),
     // Without a mapping the LMS user id stands in for ERB's external id; anonymize pseudonymises it.
-    actorId: (user) =>
-      (user.userId !== undefined ? options.actorIds[String(user.userId)] : undefined) ??
-      (user.username !== undefined ? options.actorIds[user.username] : undefined) ??
-      (user.userId !== undefined && user.userId !== '' ? String(user.userId) : undefined) ??
-      (user.username || undefined),
+    // An event with a username only uses the user id learnt from that username's other events, so
+    // that one learner stays one account (and one pseudonym); the username is the last resort.
+    actorId: (user) => {
+      const learnt = user.username !== undefined ? learntIds.get(user.username) : undefined;
+      return (
+        (user.userId !== undefined ? options.actorIds[String(user.userId)] : undefined) ??
+        (user.username !== undefined ? options.actorIds[user.username] : undefined) ??
+        (user.userId !== undefined && user.userId !== '' ? String(user.userId) : undefined) ??
+        (learnt !== undefined ? (options.actorIds[learnt] ?? learnt) : undefined) ??
+        (user.username || undefined)
+      );
+    },
     courseName: (courseId) => options.courseNames[courseId],
   };
 
@@ -49,7 +80,8 @@ export function createConverter(options: ConvertOptions): Converter {
       kind: 'dead-letter',
       code: issue.code,
       message: issue.message,
-      pointer: issue.pointer,
+      // No key of the input in the pointer (keys can be e-mails or names).
+      pointer: safePointer(issue.pointer ? parseOrUndefined(record.event_json) : undefined, issue.pointer),
       payload: Buffer.from(record.raw_line ?? record.event_json),
       eventId: record.event_id,
     });
@@ -70,6 +102,7 @@ export function createConverter(options: ConvertOptions): Converter {
         );
       statements = [result.statement];
     } else {
+      learn(event);
       const result = convertOpenedx(event, openedx);
       if (result.status === 'unsupported') return unsupported(result.issues[0]);
       if (result.status === 'skipped') {

@@ -104,3 +104,13 @@ test('a converter that broke is dead-lettered; a mapping that refuses an event i
     rule: 'skipped:OPENEDX_MISSING_FIELD',
   });
 });
+
+test('issue leak 12: an event without user_id gets the user id learnt from the same username', () => {
+  const convert = createConverter(base);
+  const actorOf = (event: object) =>
+    JSON.stringify((statementsOf(convert(record(event)))[0] as { actor: unknown }).actor);
+  const withId = actorOf(playVideo);
+  const withoutId = actorOf({ ...playVideo, context: { ...playVideo.context, user_id: null } });
+  assert.equal(withoutId, withId, 'one account for one learner');
+  assert.ok(!withoutId.includes('learner1'));
+});

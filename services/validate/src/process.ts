@@ -4,6 +4,7 @@ import {
   edxActorKey,
   parseEdxLine,
   ralphParseNamespace,
+  safePointer,
   ralphUuid5,
   validateEdxEvent,
   validateXapiStatement,
@@ -24,11 +25,27 @@ export interface ValidateOptions {
 // same raw record yields the same statement id (and the same Elasticsearch document).
 const MISSING_ID_NAMESPACE = ralphParseNamespace('5f0c3a52-8a4e-4c1b-9d0e-7b2f6a1c3e58') as Buffer;
 
+function parsed(payload: Uint8Array): unknown {
+  const text = Buffer.from(payload).toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch {
+    // An edX line may carry a syslog prefix before its JSON.
+    const start = text.indexOf('{');
+    try {
+      return start >= 0 ? JSON.parse(text.slice(start)) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+// The pointer names no key of the input (keys can be e-mails or names): positions instead.
 const deadLetter = (issue: Issue, raw: RawEvent): Outcome => ({
   kind: 'dead-letter',
   code: issue.code,
   message: issue.message,
-  pointer: issue.pointer,
+  pointer: safePointer(issue.pointer ? parsed(raw.payload) : undefined, issue.pointer),
   payload: raw.payload,
   eventId: raw.event_id,
 });

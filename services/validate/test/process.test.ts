@@ -177,3 +177,15 @@ test('an Open edX course IRI is reduced to its course key', () => {
   const out = emitted(validateRecord(raw('xapi', JSON.stringify(withEdxCourse)), options));
   assert.equal((out.value as { course_id: string }).course_id, 'course-v1:FUN+STAT101+2026_T1');
 });
+
+test('issue leak 10: the dead-letter pointer names no input key (an e-mail as a key)', () => {
+  const bad = {
+    ...statement,
+    result: { extensions: { 'claire.martin@example.org': 'Claire Martin' } },
+  };
+  const outcome = validateRecord(raw('xapi', JSON.stringify(bad)), options);
+  assert.equal(outcome.kind, 'dead-letter');
+  if (outcome.kind !== 'dead-letter') return;
+  assert.ok(!/claire|martin/i.test(outcome.pointer ?? ''), outcome.pointer ?? '');
+  assert.match(outcome.pointer ?? '', /^\/result\/extensions\/#0/);
+});

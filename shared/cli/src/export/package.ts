@@ -6,7 +6,7 @@ export function dataPackage(datasets: Dataset[], k: number, createdAt: string): 
     profile: 'tabular-data-package',
     name: 'lrstream-open-learning-data',
     title: 'Aggregated learning activity (lrstream open data export)',
-    description: `Counts of learning activity aggregated from pseudonymized xAPI statements. Every published count stands for at least ${k} distinct learners (k-anonymity, with secondary suppression).`,
+    description: `Counts of learning activity aggregated from pseudonymized xAPI statements. Every published count stands for at least ${k} distinct learners (k-anonymity, with secondary suppression). A learner is a person as far as the pipeline can link their accounts (canonical account home pages, operator account links, LMS user ids learnt from usernames); accounts it cannot link count separately.`,
     created: createdAt,
     licenses: [
       {
@@ -70,7 +70,12 @@ Field types and descriptions: \`datapackage.json\` (Frictionless Data). An empty
 - k-anonymity protects against singling out from one file; combining these files with other
   sources (course rosters, other exports, small courses over many weeks) can still narrow
   groups down. Differences between successive exports of the same period can reveal late events.
-- Learners are counted per pseudonym: one person with two accounts counts twice.
+- What "learners" counts: distinct pseudonyms, one per person as far as the pipeline can link
+  accounts: an account's home page is canonicalised (case, port, trailing \`/\`), edX events
+  without a user id use the user id learnt from the same username, and the operator's account
+  links (\`ANONYMIZE_ACCOUNT_LINKS_FILE\`, e.g. an LTI account by username -> the LMS user id)
+  merge accounts. k applies to that count. Accounts the pipeline cannot link (no link given)
+  count separately, so a row may then stand for fewer than k people.
 - Statements treated by the \`anonymize\` policy carry no pseudonym and are not counted.
 `;
 }

@@ -3,6 +3,7 @@
 // wherever the specification allows one. In strict mode each object is rebuilt from the
 // properties the policy knows; anything else is dropped and counted, never passed through.
 import { randomBytes } from 'node:crypto';
+import type { AccountLinks } from './links.js';
 import type { PrivacyPolicy } from './policy.js';
 import {
   PSEUDONYM_HOMEPAGE,
@@ -14,11 +15,12 @@ import {
 } from './pseudonymize.js';
 import {
   createScrubber,
-  generaliseUrl,
+  generaliseLanguage,
   userAgentFamily,
   type TextReport,
   type TextScrubber,
 } from './text.js';
+import { cleanCourseId, generaliseUrl, vocabularyIri } from './urls.js';
 
 type Json = Record<string, unknown>;
 
@@ -35,11 +37,13 @@ export type DropReason =
   | 'ip_address'
   | 'free_text'
   | 'user_text'
-  | 'attachments';
+  | 'attachments'
+  | 'text'
+  | 'response';
 
 export interface PrivacyReport {
   dropped: Partial<Record<DropReason, number>>;
-  /** Values replaced inside strings, by kind (email, ip, identity, course, url_query, url_user_segment). */
+  /** Values replaced inside strings, by kind (email, ip, identity, course, url_query, url_path). */
   replaced: Record<string, number>;
 }
 
@@ -56,11 +60,65 @@ export interface PolicyContext {
   key: PseudonymKey;
   /** The record's course key (edX course id), replaced inside strings under courseKey=keyed-hash. */
   courseId?: string | null;
+  /** Accounts the operator says are one person (see links.ts). */
+  links?: AccountLinks;
 }
 
-// Interaction types whose response is whatever the learner typed (no type: unknown, so free text).
-const FREE_TEXT_INTERACTIONS = new Set(['fill-in', 'long-fill-in', 'other', undefined]);
+// Interaction types whose responses are made of declared ids only (xAPI 1.0.3 §2.4.4.1.1); the
+// response is kept only when every part of it is one of the ids the definition declares.
+const CLOSED_INTERACTIONS: Record<string, { lists: string[]; separator: string | null }> = {
+  'true-false': { lists: [], separator: null },
+  choice: { lists: ['choices'], separator: null },
+  sequencing: { lists: ['choices'], separator: null },
+  likert: { lists: ['scale'], separator: null },
+  matching: { lists: ['source', 'target'], separator: '[.]' },
+};
 const MIN_IDENTITY_LENGTH = 3;
+const MIN_PART_LENGTH = 4;
+
+/** The keyed id of a statement in the anonymized zone (per policy name, so presets never share). */
+export function anonymizedStatementId(id: string, key: PseudonymKey, policyName: string): string {
+  return keyedUuid(`statement:${policyName}`, id.trim().toLowerCase(), key);
+}
+
+/** The keyed id of the raw event a statement came from (anonymized zone; per policy name). */
+export function anonymizedEventId(eventId: string, key: PseudonymKey, policyName: string): string {
+  return keyedUuid(`event:${policyName}`, eventId, key);
+}
+
+/**
+ * The origin of a record in the anonymized zone: the topic name (a constant) is kept, the
+ * partition is -1 and the offset a keyed 48-bit number of the raw record's position, so that
+ * only the key holder can point back at the raw payload.
+ */
+export function anonymizedOrigin(
+  origin: { topic: string; partition: number; offset: number },
+  key: PseudonymKey,
+  policyName: string,
+): { topic: string; partition: number; offset: number } {
+  const h = keyedHash(`origin:${policyName}`, `${origin.topic}/${origin.partition}/${origin.offset}`, key);
+  return { topic: origin.topic, partition: -1, offset: Number.parseInt(h.slice(0, 12), 16) };
+}
+
+/** True when every part of the response is a declared id of the interaction. */
+function closedResponse(response: unknown, definition: Json): boolean {
+  if (typeof response !== 'string') return false;
+  const type = typeof definition.interactionType === 'string' ? definition.interactionType : '';
+  const rule = CLOSED_INTERACTIONS[type];
+  if (!rule) return false;
+  if (type === 'true-false') return response === 'true' || response === 'false';
+  const ids = new Set<string>();
+  for (const list of rule.lists) {
+    const items = definition[list];
+    if (Array.isArray(items))
+      for (const item of items) if (isObject(item) && typeof item.id === 'string') ids.add(item.id);
+  }
+  if (response === '') return true;
+  return response
+    .split('[,]')
+    .flatMap((part) => (rule.separator ? part.split(rule.separator) : [part]))
+    .every((part) => ids.has(part));
+}
 
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -69,9 +127,10 @@ function identitiesOf(statement: Json): string[] {
   const out: string[] = [];
   const add = (s: unknown, parts = false) => {
     if (typeof s !== 'string') return;
-    const t = s.trim();
+    const t = s.trim().normalize('NFC');
     if (t.length >= MIN_IDENTITY_LENGTH) out.push(t);
-    if (parts) for (const p of t.split(/[\s.]+/)) if (p.length >= 4) out.push(p);
+    // Parts of compound names and accounts (García-Márquez, jean.dupont, jdoe_1987).
+    if (parts) for (const p of t.split(/[\s._\-'’+]+/u)) if (p.length >= MIN_PART_LENGTH) out.push(p);
   };
   const visit = (v: unknown): void => {
     if (Array.isArray(v)) return v.forEach(visit);
@@ -85,7 +144,7 @@ function identitiesOf(statement: Json): string[] {
       }
       add(v.mbox_sha1sum);
       add(v.openid);
-      if (isObject(v.account)) add(v.account.name);
+      if (isObject(v.account)) add(v.account.name, true);
     }
     for (const child of Object.values(v)) visit(child);
   };
@@ -104,14 +163,19 @@ function courseTokens(courseId: string | null | undefined, policy: PrivacyPolicy
   return tokens;
 }
 
-/** The published form of a course key under the policy. */
+/**
+ * The published form of a course under the policy, wherever it appears (Avro field, index field,
+ * open-data column): a course key as is, a course IRI cleaned like any URL, or keyed.
+ */
 export function publishedCourseId(
   courseId: string | null | undefined,
   policy: PrivacyPolicy,
   key: PseudonymKey,
 ): string | null {
   if (courseId === null || courseId === undefined) return null;
-  return policy.rules.courseKey === 'keyed-hash' ? `course-${keyedHash('course', courseId, key)}` : courseId;
+  return policy.rules.courseKey === 'keyed-hash'
+    ? `course-${keyedHash('course', courseId, key)}`
+    : cleanCourseId(courseId, key);
 }
 
 /** The policy's time unit in ms when timestamps are generalised, else null (times kept exact). */
@@ -126,8 +190,9 @@ export function coarsenTime(ms: number, policy: PrivacyPolicy): number {
   return unit === null ? ms : Math.floor(ms / unit) * unit;
 }
 
+/** Times are always written in UTC (a zone offset such as +05:45 locates the learner). */
 function coarsenIso(value: unknown, policy: PrivacyPolicy): unknown {
-  if (policy.rules.timestamp !== 'generalise' || typeof value !== 'string') return value;
+  if (typeof value !== 'string') return undefined;
   const ms = Date.parse(value);
   return Number.isFinite(ms) ? new Date(coarsenTime(ms, policy)).toISOString() : undefined;
 }
@@ -139,7 +204,7 @@ class Walker {
     ip: 0,
     identity: 0,
     course: 0,
-    url: { query: 0, userSegments: 0 },
+    url: { query: 0, hashedPaths: 0 },
   };
   private readonly scrubber: TextScrubber;
   private readonly rules: PrivacyPolicy['rules'];
@@ -149,12 +214,13 @@ class Walker {
     private readonly key: PseudonymKey,
     statement: Json,
     courseId: string | null | undefined,
+    private readonly links?: AccountLinks,
   ) {
     this.rules = policy.rules;
     this.scrubber = createScrubber({
       personal: this.rules.personalDataInText === 'generalise',
       urls: this.rules.url === 'generalise',
-      userSegments: policy.userPathSegmentSet,
+      key,
       identities: identitiesOf(statement),
       courses: courseTokens(courseId, policy, key),
       report: this.text,
@@ -169,7 +235,7 @@ class Walker {
       identity: t.identity,
       course: t.course,
       url_query: t.url.query,
-      url_user_segment: t.url.userSegments,
+      url_path: t.url.hashedPaths,
     };
     for (const [k, v] of Object.entries(replaced)) if (v > 0) this.report.replaced[k] = v;
     return this.report;
@@ -212,10 +278,35 @@ class Walker {
 
   url = (v: unknown): unknown =>
     typeof v === 'string' && this.rules.url === 'generalise'
-      ? this.str(generaliseUrl(v, this.policy.userPathSegmentSet, this.text.url))
+      ? this.scrubber.scrub(generaliseUrl(v, this.key, this.text.url), false)
       : this.any(v);
 
-  languageMap = (v: unknown): unknown => this.any(v);
+  /** Verb ids and activity types: a named vocabulary namespace, else reduced like a URL. */
+  vocabulary = (v: unknown): unknown =>
+    typeof v === 'string' && this.rules.url === 'generalise'
+      ? this.scrubber.scrub(
+          vocabularyIri(v, this.policy.vocabularyNamespaces, this.key, this.text.url),
+          false,
+        )
+      : this.any(v);
+
+  /** Free text: dropped unless the policy names the field (then scrubbed). */
+  freeText(field: string): (v: unknown) => unknown {
+    return (v) => (this.policy.keepTextSet.has(field) ? this.any(v) : this.drop('text'));
+  }
+
+  statementId = (v: unknown): unknown =>
+    typeof v === 'string' ? anonymizedStatementId(v, this.key, this.policy.name) : undefined;
+
+  language = (v: unknown): unknown => generaliseLanguage(v);
+
+  /** Interaction components (choices, scale, source, target, steps): ids, and named text. */
+  components = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v
+          .filter(isObject)
+          .map((c) => this.pick(c, { id: this.any, description: this.freeText('interaction.description') }))
+      : undefined;
 
   agent(v: unknown, role: 'actor' | 'other'): Json | undefined {
     if (!isObject(v)) return undefined;
@@ -227,7 +318,7 @@ class Walker {
       if (this.rules.agentName === 'keep') out.name = v.name;
       else this.drop('agent_name');
     }
-    const ifi = agentIfi(v);
+    const ifi = agentIfi(v, this.links);
     if (ifi !== undefined) {
       const name = rule === 'keyed-hash' ? pseudonymOf(ifi, this.key) : randomBytes(16).toString('hex');
       out.account = { homePage: PSEUDONYM_HOMEPAGE, name };
@@ -257,6 +348,9 @@ class Walker {
           break;
         case 'measure':
           kept = this.any(value);
+          break;
+        case 'language':
+          kept = generaliseLanguage(value);
           break;
         case 'drop':
           kept = this.drop('catalogued_drop');
@@ -290,21 +384,30 @@ class Walker {
 
   definition = (v: unknown): unknown => {
     if (!isObject(v)) return undefined;
-    const userText = typeof v.type === 'string' && this.policy.userTextTypes.has(v.type);
-    const text = (x: unknown) =>
-      userText && this.rules.userText === 'drop' ? this.drop('user_text') : this.any(x);
+    const type = typeof v.type === 'string' ? v.type : undefined;
+    const userText = type !== undefined && this.policy.userTextTypes.has(type);
+    // Names and descriptions are free text: kept only when the policy names the field AND the
+    // activity type (course-authored content), never for learner-written types.
+    const keptType = type !== undefined && this.policy.keepTextTypes.has(type) && !userText;
+    const text = (field: string) => (x: unknown) =>
+      userText
+        ? this.drop('user_text')
+        : keptType && this.policy.keepTextSet.has(field)
+          ? this.any(x)
+          : this.drop('text');
     return this.pick(v, {
-      type: this.keep,
-      interactionType: this.keep,
+      type: this.vocabulary,
+      interactionType: (x) => (typeof x === 'string' && /^[a-z-]{1,20}$/.test(x) ? x : undefined),
       moreInfo: this.url,
-      name: text,
-      description: text,
-      correctResponsesPattern: this.any,
-      choices: this.any,
-      scale: this.any,
-      source: this.any,
-      target: this.any,
-      steps: this.any,
+      name: text('definition.name'),
+      description: text('definition.description'),
+      correctResponsesPattern: (p) =>
+        Array.isArray(p) && p.every((x) => closedResponse(x, v)) ? p : this.drop('response'),
+      choices: this.components,
+      scale: this.components,
+      source: this.components,
+      target: this.components,
+      steps: this.components,
       extensions: this.extensions,
     });
   };
@@ -329,7 +432,7 @@ class Walker {
           }
         );
       case 'StatementRef':
-        return this.pick(v, { objectType: this.keep, id: this.keep });
+        return this.pick(v, { objectType: this.keep, id: this.statementId });
       case 'SubStatement':
         return this.body(v, true);
       default:
@@ -340,9 +443,6 @@ class Walker {
   result(v: unknown, object: unknown): unknown {
     if (!isObject(v)) return undefined;
     const definition = isObject(object) && isObject(object.definition) ? object.definition : {};
-    const interaction =
-      typeof definition.interactionType === 'string' ? definition.interactionType : undefined;
-    const freeText = FREE_TEXT_INTERACTIONS.has(interaction);
     return this.pick(v, {
       score: (s) =>
         isObject(s)
@@ -351,7 +451,10 @@ class Walker {
       success: this.keep,
       completion: this.keep,
       duration: this.keep,
-      response: (r) => (freeText && this.rules.freeText === 'drop' ? this.drop('free_text') : this.any(r)),
+      // Kept only when made of the definition's declared ids; any other response may be typed
+      // text (numeric answers, "other, specify", edX numerical/option/choicetext responses).
+      response: (r) =>
+        this.rules.freeText === 'keep' || closedResponse(r, definition) ? r : this.drop('free_text'),
       extensions: this.extensions,
     });
   }
@@ -376,10 +479,11 @@ class Walker {
               other: this.activities,
             })
           : undefined,
-      revision: this.any,
-      platform: this.any,
-      language: this.keep,
-      statement: (s) => (isObject(s) ? this.pick(s, { objectType: this.keep, id: this.keep }) : undefined),
+      revision: this.freeText('context.revision'),
+      platform: this.freeText('context.platform'),
+      language: this.language,
+      statement: (s) =>
+        isObject(s) ? this.pick(s, { objectType: this.keep, id: this.statementId }) : undefined,
       extensions: this.extensions,
     });
   }
@@ -388,7 +492,10 @@ class Walker {
     const handlers: Record<string, (x: unknown) => unknown> = {
       objectType: this.keep,
       actor: (a) => this.agent(a, 'actor'),
-      verb: (x) => (isObject(x) ? this.pick(x, { id: this.keep, display: this.languageMap }) : undefined),
+      verb: (x) =>
+        isObject(x)
+          ? this.pick(x, { id: this.vocabulary, display: this.freeText('verb.display') })
+          : undefined,
       object: (o) => this.object(o),
       result: (r) => this.result(r, v.object),
       context: (c) => this.context(c),
@@ -396,9 +503,10 @@ class Walker {
       attachments: () => this.drop('attachments'),
     };
     if (!sub) {
-      handlers.id = this.keep;
+      handlers.id = this.statementId;
       handlers.stored = (t) => coarsenIso(t, this.policy);
-      handlers.version = this.keep;
+      // A closed form: xAPI version numbers only (any other string could carry anything).
+      handlers.version = (x) => (typeof x === 'string' && /^\d+\.\d+(?:\.\d+)?$/.test(x) ? x : undefined);
       handlers.authority = (a) => this.agent(a, 'other');
     }
     return this.pick(v, handlers);
@@ -411,10 +519,10 @@ export function applyPrivacyPolicy(
   policy: PrivacyPolicy,
   context: PolicyContext,
 ): PolicyResult {
-  const walker = new Walker(policy, context.key, statement, context.courseId);
+  const walker = new Walker(policy, context.key, statement, context.courseId, context.links);
   const clean = walker.body(statement, false);
   const actor = isObject(statement.actor) ? statement.actor : undefined;
-  const ifi = actor ? agentIfi(actor) : undefined;
+  const ifi = actor ? agentIfi(actor, context.links) : undefined;
   return {
     statement: clean,
     actorPseudonym:

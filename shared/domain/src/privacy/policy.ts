@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
 
-export type ExtensionKind = 'measure' | 'sessionId' | 'userAgent' | 'ipAddress' | 'url' | 'userText' | 'drop';
+export type ExtensionKind =
+  'measure' | 'language' | 'sessionId' | 'userAgent' | 'ipAddress' | 'url' | 'userText' | 'drop';
 
 export interface PolicyRules {
   actor: 'keyed-hash' | 'random';
@@ -24,6 +25,24 @@ export interface PolicyRules {
   unknownExtension: 'drop' | 'keep';
 }
 
+export type KeptTextField =
+  | 'definition.name'
+  | 'definition.description'
+  | 'interaction.description'
+  | 'verb.display'
+  | 'context.platform'
+  | 'context.revision';
+
+/** Curated xAPI vocabularies (ADL, xAPI profiles on w3id.org, TinCan registry, Activity Streams). */
+export const DEFAULT_VOCABULARY: readonly string[] = [
+  'http://adlnet.gov/expapi/',
+  'https://w3id.org/xapi/',
+  'http://id.tincanapi.com/',
+  'http://activitystrea.ms/schema/1.0/',
+  'https://activitystrea.ms/schema/1.0/',
+  'http://www.tincanapi.co.uk/',
+];
+
 /** The policy file, as written (policyFormat 1). */
 export interface PrivacyPolicyFile {
   policyFormat: 1;
@@ -32,7 +51,12 @@ export interface PrivacyPolicyFile {
   description?: string;
   strict: boolean;
   rules: PolicyRules;
-  generalise: { timestampUnit: 'hour' | 'day'; userPathSegments: string[] };
+  generalise: { timestampUnit: 'hour' | 'day'; userPathSegments?: string[] };
+  /** Namespaces of the closed vocabulary of verb ids and activity types (default: DEFAULT_VOCABULARY). */
+  vocabularyNamespaces?: readonly string[];
+  /** Free-text fields kept (scrubbed); every other one is dropped. */
+  keepText?: KeptTextField[];
+  keepTextActivityTypes?: string[];
   userTextActivityTypes: string[];
   extensions: Record<string, ExtensionKind>;
 }
@@ -42,7 +66,9 @@ export interface PrivacyPolicy extends PrivacyPolicyFile {
   /** `<name>@<version>`: recorded with every statement the policy treated. */
   id: string;
   userTextTypes: ReadonlySet<string>;
-  userPathSegmentSet: ReadonlySet<string>;
+  keepTextSet: ReadonlySet<string>;
+  keepTextTypes: ReadonlySet<string>;
+  vocabularyNamespaces: readonly string[];
 }
 
 export class PolicyError extends Error {
@@ -96,7 +122,9 @@ export function compilePolicy(input: unknown, source = 'policy'): PrivacyPolicy 
     ...file,
     id: `${file.name}@${file.version}`,
     userTextTypes: new Set(file.userTextActivityTypes),
-    userPathSegmentSet: new Set(file.generalise.userPathSegments.map((s) => s.toLowerCase())),
+    keepTextSet: new Set<string>(file.keepText ?? []),
+    keepTextTypes: new Set(file.keepTextActivityTypes ?? []),
+    vocabularyNamespaces: file.vocabularyNamespaces ?? DEFAULT_VOCABULARY,
   });
 }
 

@@ -19,16 +19,37 @@ type Json = Record<string, unknown>;
  * mbox is reduced to the mbox_sha1sum of its lower-cased form, so a learner known by either
  * gets one pseudonym; the sum itself is then re-keyed (a bare SHA-1 is reversible by dictionary).
  */
-export function agentIfi(agent: Json): string | undefined {
+export function agentIfi(
+  agent: Json,
+  links?: ReadonlyMap<string, { homePage: string; name: string }>,
+): string | undefined {
   if (typeof agent.mbox === 'string')
     return `mbox_sha1sum:${createHash('sha1').update(agent.mbox.toLowerCase()).digest('hex')}`;
   if (typeof agent.mbox_sha1sum === 'string') return `mbox_sha1sum:${agent.mbox_sha1sum.toLowerCase()}`;
   if (typeof agent.openid === 'string') return `openid:${agent.openid}`;
   const account = agent.account as Json | undefined;
   if (account && typeof account.homePage === 'string' && typeof account.name === 'string') {
-    return `account:${account.homePage}\u0000${account.name}`;
+    const homePage = canonicalHomePage(account.homePage);
+    const linked = links?.get(`${homePage}\u0000${account.name}`);
+    return linked
+      ? `account:${linked.homePage}\u0000${linked.name}`
+      : `account:${homePage}\u0000${account.name}`;
   }
   return undefined;
+}
+
+/**
+ * One form per site, so that sources link: scheme and host lower-cased, default port, user info,
+ * query, fragment and trailing slashes removed (`https://LMS.example.org/` = `https://lms.example.org`).
+ */
+export function canonicalHomePage(homePage: string): string {
+  const m = /^([a-z][a-z0-9+.-]*):\/\/(?:[^/?#@]*@)?([^/?#]*)([^?#]*)/i.exec(homePage.trim());
+  if (!m) return homePage.trim();
+  const scheme = (m[1] ?? '').toLowerCase();
+  let host = (m[2] ?? '').toLowerCase();
+  if ((scheme === 'https' && host.endsWith(':443')) || (scheme === 'http' && host.endsWith(':80')))
+    host = host.replace(/:\d+$/, '');
+  return `${scheme}://${host}${(m[3] ?? '').replace(/\/+$/, '')}`;
 }
 
 /** Pseudonym of an agent IFI (see agentIfi): 32 hex characters. */

@@ -6,8 +6,8 @@ import { preset } from './presets.js';
 test('both presets are valid policies and say what they are', () => {
   const p = preset('pseudonymize');
   const a = preset('anonymize');
-  assert.equal(p.id, 'pseudonymize@2');
-  assert.equal(a.id, 'anonymize@1');
+  assert.equal(p.id, 'pseudonymize@3');
+  assert.equal(a.id, 'anonymize@2');
   assert.equal(p.rules.actor, 'keyed-hash');
   assert.equal(a.rules.actor, 'random');
   assert.ok(p.strict && a.strict);
@@ -26,7 +26,7 @@ function problems(input: unknown): string[] {
 
 test('every problem is reported at once, with where it is', () => {
   const base = JSON.parse(JSON.stringify(preset('pseudonymize'))) as Record<string, unknown>;
-  for (const k of ['id', 'userTextTypes', 'userPathSegmentSet']) delete base[k];
+  for (const k of ['id', 'userTextTypes', 'keepTextSet', 'keepTextTypes']) delete base[k];
   const rules = base.rules as Record<string, unknown>;
   rules.actor = 'keep';
   delete rules.freeText;
@@ -53,7 +53,7 @@ test('every problem is reported at once, with where it is', () => {
 
 test('strict mode cannot keep unknown extensions', () => {
   const base = JSON.parse(JSON.stringify(preset('pseudonymize'))) as Record<string, unknown>;
-  for (const k of ['id', 'userTextTypes', 'userPathSegmentSet']) delete base[k];
+  for (const k of ['id', 'userTextTypes', 'keepTextSet', 'keepTextTypes']) delete base[k];
   (base.rules as Record<string, unknown>).unknownExtension = 'keep';
   assert.deepEqual(problems(base), ['/rules/unknownExtension: must be "drop" when strict is true']);
   base.strict = false;
