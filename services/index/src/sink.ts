@@ -22,7 +22,13 @@ export interface SinkOptions<T> {
   store: Store;
   build(value: T, indexedAt: number): BuildResult;
   /** Envelope facts the sink needs besides the document. */
-  envelope(value: T): { eventId: string; receivedAt: number; statementJson: string };
+  envelope(value: T): {
+    eventId: string;
+    receivedAt: number;
+    statementJson: string;
+    /** The policy's time unit when anonymize coarsened the record's times (null: exact times). */
+    timeGranularityMs: number | null;
+  };
   bulk: BulkFn;
   limits: { maxDocs: number; maxBytes: number };
   metrics: IndexMetrics;
@@ -37,12 +43,15 @@ export function createSink<T>(options: SinkOptions<T>): (records: InputRecord<T>
   const now = options.now ?? Date.now;
   const deadLetter = (value: T, code: string, message: string): Outcome => {
     const envelope = options.envelope(value);
+    const unit = envelope.timeGranularityMs;
     return {
       kind: 'dead-letter',
       code,
       message,
       eventId: envelope.eventId,
       payload: Buffer.from(envelope.statementJson, 'utf8'),
+      // Coarse like the record's other times: an exact failure time would date its receipt.
+      ...(unit !== null && unit > 0 ? { failedAt: Math.floor(now() / unit) * unit } : {}),
     };
   };
 

@@ -13,6 +13,7 @@ export function anonymizedStore(prefix: string): StoreOptions<XapiAnonymized> {
       eventId: value.event_id,
       receivedAt: value.received_at,
       statementJson: value.statement_json,
+      timeGranularityMs: value.time_granularity_ms ?? null,
     }),
   };
 }
@@ -25,6 +26,7 @@ export function identifiedStore(prefix: string): StoreOptions<XapiStatement> {
       eventId: value.event_id,
       receivedAt: value.received_at,
       statementJson: value.statement_json,
+      timeGranularityMs: null,
     }),
   };
 }

@@ -188,3 +188,23 @@ test('ES answering fewer items than documents is an error, not a silent success'
   const { sink } = setup(async () => ({ items: [] }));
   await assert.rejects(sink([record(1)]), /0 items for 1 documents/);
 });
+
+test('a rejected document of a coarsened record is dead-lettered with a coarsened failure time', async () => {
+  const hour = 3_600_000;
+  const { bulk } = fakeBulk(() => ({
+    status: 400,
+    error: { type: 'mapper_parsing_exception', reason: 'r' },
+  }));
+  const { sink } = setup(bulk);
+  const coarse = record(1);
+  coarse.value.time_granularity_ms = hour;
+  const [outcome, exact] = await sink([coarse, record(2)]);
+  assert.equal(outcome?.kind, 'dead-letter');
+  // now() is 08:00:02: the failure time is the hour, as the record's other times.
+  assert.equal(outcome?.kind === 'dead-letter' ? outcome.failedAt : -1, Date.UTC(2026, 10, 22, 8));
+  assert.equal(
+    exact?.kind === 'dead-letter' ? exact.failedAt : -1,
+    undefined,
+    'exact records keep the clock',
+  );
+});

@@ -48,6 +48,12 @@ export type Outcome =
       pointer?: string | null;
       payload?: Buffer | null;
       eventId?: string | null;
+      /**
+       * The dead letter's failed_at and Kafka record time (ms): the stage's clock when absent. A
+       * stage whose records carry coarsened times gives coarsened ones, or the exact time of the
+       * failure would tell when the event was received.
+       */
+      failedAt?: number;
     }
   | { kind: 'filtered'; rule: string }
   /** Delivered by the stage itself (the index stage writes to Elasticsearch). */
@@ -293,12 +299,13 @@ export function createStageLoop<T>(options: StageLoopOptions<T>): StageLoop {
             // Without a payload of the stage's choosing, the input's own bytes (to be redriven).
             payload: outcome.payload === undefined ? record.value : outcome.payload,
             source: { topic, partition, offset: record.offset },
-            failedAt: now(),
+            failedAt: outcome.failedAt ?? now(),
           });
           add({
             topic: TOPICS[options.deadLetter],
             key: outcome.eventId ?? `${topic}/${partition}/${record.offset}`,
             value,
+            ...(outcome.failedAt !== undefined ? { timestamp: String(outcome.failedAt) } : {}),
           });
           bump(counts.deadLettered, outcome.code);
           // No pointer in logs: a JSON pointer names object keys, which can be personal data.

@@ -359,3 +359,15 @@ test('a defect of the loop itself (not retryable, outside any handler) is not sw
   await assert.rejects(h.loop.handle(batch([good(0, 1)]), active), /bug/);
   assert.deepEqual(h.commits, []);
 });
+
+test('a dead letter keeps the failure time its stage gives (coarsened times stay coarse)', async () => {
+  const hour = 3_600_000;
+  const h = harness({
+    process: async (records) =>
+      records.map(() => ({ kind: 'dead-letter', code: 'ES_REJECTED', message: 'm', failedAt: 5 * hour })),
+  });
+  await h.loop.handle(batch([good(0, 1)]), active);
+  const [record] = all(h);
+  assert.equal(record?.timestamp, String(5 * hour), 'the Kafka record time');
+  assert.equal(Number(deadLetters(h)[0]?.failed_at), 5 * hour);
+});
