@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@elastic/elasticsearch';
 import { main as cli } from '@lrstream/cli';
-import { parseEdxLine, validateXapiStatement } from '@lrstream/domain';
+import { anonymizedStatementId, parseEdxLine, validateXapiStatement } from '@lrstream/domain';
 import { hashSecret } from '@lrstream/ingest';
 import { createKafka, createSchemaCodec, parseBrokers, type Kafka } from '@lrstream/kafka';
 import { TOPICS } from '@lrstream/schemas';
@@ -182,6 +182,12 @@ describe(
       const r = runs[preset];
       let last = -1;
       let since = Date.now();
+      // Documents are indexed under the keyed id of each statement (anonymized zone): the run
+      // holds the key, so it computes them; nobody without the key can (the roster attack below).
+      const secret = Buffer.from(readFileSync(String(env.ANONYMIZE_KEY_FILE), 'utf8').trim());
+      const originalOf = new Map(
+        expectedIds.map((id) => [anonymizedStatementId(id, { id: 'run', secret }, preset), id] as const),
+      );
       const found = async () => {
         await es.indices.refresh({ index: `${r.prefix}*`, ignore_unavailable: true }).catch(() => undefined);
         const ids = await es
@@ -189,10 +195,10 @@ describe(
             index: `${r.prefix}*`,
             size: 1000,
             _source: false,
-            query: { ids: { values: expectedIds } },
+            query: { ids: { values: [...originalOf.keys()] } },
           })
           .catch(() => undefined);
-        return new Set((ids?.hits.hits ?? []).map((h) => String(h._id)));
+        return new Set((ids?.hits.hits ?? []).map((h) => originalOf.get(String(h._id)) ?? String(h._id)));
       };
       await waitFor(
         `${preset}: every statement indexed, or no new one for 15 s`,
@@ -641,11 +647,36 @@ describe(
     });
 
     test('item 12: one LMS user keeps one pseudonym (with or without context.user_id, homePage with a trailing slash)', () => {
+      // Documents are indexed under keyed ids; the run holds the key.
+      const secret = Buffer.from(readFileSync(String(env.ANONYMIZE_KEY_FILE), 'utf8').trim());
+      const keyed = (id: string) => anonymizedStatementId(id, { id: 'run', secret }, 'pseudonymize');
       const pseudonymOf = (id: string) =>
-        ((runs.pseudonymize.docs.find((d) => d.id === id)?.source.lrstream ?? {}) as Json).actor_pseudonym;
+        ((runs.pseudonymize.docs.find((d) => d.id === keyed(id))?.source.lrstream ?? {}) as Json)
+          .actor_pseudonym;
       const ofLabel = (label: string) => [...edxIds].filter(([, l]) => l === label).map(([id]) => id);
       const withUserId = ofLabel('preferences API path')[0] ?? '';
-      const withoutUserId = ofLabel('edX event without context.user_id (the username is the actor)')[0] ?? '';
+      // Its statement id depends on the actor convert chose: the user id it learnt from the same
+      // username's other events (linked), or the username (not linked). Either id is looked up;
+      // the assertion below is on the pseudonym.
+      const label = 'edX event without context.user_id (the username is the actor)';
+      const line = corpus.edxLines.find((l) => l.label === label);
+      const parsedLine = line ? parseEdxLine(line.text) : undefined;
+      const original = parsedLine?.ok ? (parsedLine.event.original as Json) : undefined;
+      const username = typeof original?.username === 'string' ? original.username : '';
+      const learntId = corpus.edxLines
+        .map((l) => parseEdxLine(l.text))
+        .map((p) =>
+          p.ok ? (p.event.original as { username?: unknown; context?: { user_id?: unknown } }) : {},
+        )
+        .find((e) => e.username === username && e.context?.user_id != null)?.context?.user_id;
+      const linkedIds = original
+        ? edxOracleStatements(
+            { ...original, context: { ...(original.context as Json), user_id: learntId } },
+            LMS,
+          ).map((st) => String(st.id))
+        : [];
+      const withoutUserId =
+        [...ofLabel(label), ...linkedIds].find((id) => pseudonymOf(id) !== undefined) ?? '';
       const slash =
         [...xapiIds].find(([, l]) => l.startsWith('account homePage with a trailing slash'))?.[0] ?? '';
       const pseudonyms = [withUserId, withoutUserId, slash].map(pseudonymOf);

@@ -6,7 +6,7 @@ export function dataPackage(datasets: Dataset[], k: number, createdAt: string): 
     profile: 'tabular-data-package',
     name: 'lrstream-open-learning-data',
     title: 'Aggregated learning activity (lrstream open data export)',
-    description: `Counts of learning activity aggregated from pseudonymized xAPI statements. Every published count stands for at least ${k} distinct learners (k-anonymity, with secondary suppression). A learner is a person as far as the pipeline can link their accounts (canonical account home pages, operator account links, LMS user ids learnt from usernames); accounts it cannot link count separately.`,
+    description: `Counts of learning activity aggregated from pseudonymized xAPI statements. Every published count stands for at least ${k} distinct learners (k-anonymity, with secondary suppression), where a learner is a linked set of accounts, not necessarily one person. A learner is a person as far as the pipeline can link their accounts (canonical account home pages, operator account links, LMS user ids learnt from usernames); accounts it cannot link count separately.`,
     created: createdAt,
     licenses: [
       {
@@ -75,7 +75,8 @@ Field types and descriptions: \`datapackage.json\` (Frictionless Data). An empty
   without a user id use the user id learnt from the same username, and the operator's account
   links (\`ANONYMIZE_ACCOUNT_LINKS_FILE\`, e.g. an LTI account by username -> the LMS user id)
   merge accounts. k applies to that count. Accounts the pipeline cannot link (no link given)
-  count separately, so a row may then stand for fewer than k people.
+  count separately, so a row may then stand for fewer than k people: one person with several
+  accounts the pipeline cannot link counts once per account.
 - Statements treated by the \`anonymize\` policy carry no pseudonym and are not counted.
 `;
 }

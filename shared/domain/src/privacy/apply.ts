@@ -39,7 +39,8 @@ export type DropReason =
   | 'user_text'
   | 'attachments'
   | 'text'
-  | 'response';
+  | 'response'
+  | 'measure';
 
 export interface PrivacyReport {
   dropped: Partial<Record<DropReason, number>>;
@@ -336,6 +337,29 @@ class Walker {
     return out;
   }
 
+  /**
+   * A measure is a number, a boolean, or a short token (ISO durations, played segments "0[.]5",
+   * sizes "1080x960", versions): no whitespace, and no run of 7+ digits (a phone or student
+   * number typed where a number belongs). Anything else was typed by someone: dropped.
+   */
+  measure = (v: unknown): unknown => {
+    if (typeof v === 'number' || typeof v === 'boolean') return v;
+    if (typeof v === 'string')
+      return /^[A-Za-z0-9@._:[\],+-]{1,64}$/.test(v) && !/[0-9]{7}/.test(v)
+        ? this.any(v)
+        : this.drop('measure');
+    if (Array.isArray(v)) return v.map(this.measure).filter((x) => x !== undefined);
+    if (isObject(v)) {
+      const out: Json = {};
+      for (const [k, x] of Object.entries(v)) {
+        const kept = /^[A-Za-z0-9_.-]{1,40}$/.test(k) ? this.measure(x) : this.drop('measure');
+        if (kept !== undefined) out[k] = kept;
+      }
+      return out;
+    }
+    return this.drop('measure');
+  };
+
   extensions = (v: unknown): unknown => {
     if (!isObject(v)) return this.any(v);
     const out: Json = {};
@@ -347,7 +371,7 @@ class Walker {
           kept = this.rules.unknownExtension === 'keep' ? this.any(value) : this.drop('unknown_extension');
           break;
         case 'measure':
-          kept = this.any(value);
+          kept = this.measure(value);
           break;
         case 'language':
           kept = generaliseLanguage(value);

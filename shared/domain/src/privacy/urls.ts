@@ -21,8 +21,8 @@ const TOKEN = {
   block: /^block-v1:[A-Za-z0-9_.-]+\+[A-Za-z0-9_.-]+\+[A-Za-z0-9_.-]+\+type@[a-z_-]+\+block@[A-Za-z0-9_.-]+$/,
   // Hex ids and UUIDs (Open edX url_names and discussion ids, Marsha and Ashley resources).
   id: /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{8,40})$/i,
-  // Course-authored url_names of chapters and sequentials (Studio slugs).
-  slug: /^[A-Za-z0-9_-]{1,64}$/,
+  // A unit's position in a sequential (courseware/<chapter>/<sequential>/<n>).
+  position: /^[0-9]{1,4}$/,
   // A path this module already replaced by its keyed hash (generalising twice changes nothing).
   hashed: /^~[0-9a-f]{24}$/,
 };
@@ -46,8 +46,11 @@ const SHAPES: readonly Shape[] = [
   ['courses', v('course'), 'discussion', 'forum'],
   ['courses', v('course'), 'discussion', 'forum', v('id'), 'threads', v('id')],
   ['courses', v('course'), 'courseware'],
-  ['courses', v('course'), 'courseware', v('slug')],
-  ['courses', v('course'), 'courseware', v('slug'), v('slug')],
+  // Chapter and sequential url_names are kept only as Studio's hex ids: a readable slug is free
+  // text (it can be anything, a username included) and goes to the keyed hash with the course kept.
+  ['courses', v('course'), 'courseware', v('id')],
+  ['courses', v('course'), 'courseware', v('id'), v('id')],
+  ['courses', v('course'), 'courseware', v('id'), v('id'), v('position')],
   ['courses', v('course'), 'jump_to', v('block')],
   ['courses', v('course'), 'xblock', v('block')],
   ['dashboard'],

@@ -86,7 +86,7 @@ test('2. the allow-listed Open edX, Marsha and Ashley routes are kept', () => {
   const kept = [
     `${LMS}/course/${COURSE}`,
     `${LMS}/xblock/block-v1:FUN+X+2026+type@video+block@0123abcd`,
-    `${LMS}/courses/${COURSE}/courseware/week1/intro/`,
+    `${LMS}/courses/${COURSE}/courseware/3f2a9c1e7b6d4e0f8a1b2c3d4e5f6a7b/0a1b2c3d4e5f60718293a4b5c6d7e8f9/2`,
     `${LMS}/courses/${COURSE}/jump_to/block-v1:FUN+X+2026+type@problem+block@q1`,
     'https://marsha.example.org/videos/9b2e5c1a-0d0e-4f1e-8a2b-3c4d5e6f7a8b',
     'https://ashley.example.org/lti/forum/9b2e5c1a-0d0e-4f1e-8a2b-3c4d5e6f7a8b',
@@ -94,6 +94,15 @@ test('2. the allow-listed Open edX, Marsha and Ashley routes are kept', () => {
   for (const id of kept)
     for (const { policy, result } of run(base(activity(id))))
       assert.equal((result.statement.object as Json).id, id.replace(/\/$/, ''), policy);
+});
+
+test('2. a readable courseware slug (it can be a username) is hashed; the course is kept', () => {
+  const u = 'zoe_mlf_42';
+  for (const { policy, result } of run(base(activity(`${LMS}/courses/${COURSE}/courseware/${u}/intro/`)))) {
+    const id = String((result.statement.object as Json).id);
+    assert.ok(!id.includes(u) && !id.includes('intro'), `${policy}: ${id}`);
+    assert.ok(id.startsWith(`${LMS}/courses/${COURSE}/~`), `${policy}: ${id}`);
+  }
 });
 
 test('3. secrets and other people’s ids in paths are removed', () => {
@@ -312,4 +321,28 @@ test('9. roster attack: edX statement ids of every user id in a roster never giv
 test('8. closed forms: the statement version is a version number or nothing', () => {
   for (const { result } of run(base({ version: '1.0.3' }))) assert.equal(result.statement.version, '1.0.3');
   assertGone(base({ version: '1.0.3 by Claire Martin' }), ['Claire']);
+});
+
+test('a measure extension keeps numbers and short tokens, never something typed', () => {
+  const time = 'https://w3id.org/xapi/video/extensions/time';
+  const segments = 'https://w3id.org/xapi/video/extensions/played-segments';
+  const size = 'https://w3id.org/xapi/video/extensions/screen-size';
+  const withResult = (extensions: Json) => ({
+    ...base(activity(`${LMS}/course/${COURSE}`)),
+    result: { extensions },
+  });
+  for (const { policy, result } of run(
+    withResult({ [time]: 12.5, [segments]: '0[.]5[,]12[.]20', [size]: '1080x960' }),
+  ))
+    assert.deepEqual(
+      (result.statement.result as Json).extensions,
+      { [time]: 12.5, [segments]: '0[.]5[,]12[.]20', [size]: '1080x960' },
+      policy,
+    );
+  for (const typed of ['06 12 34 56 78', '0612345678', 'Appel Zoé', '21 rue des Lilas']) {
+    for (const { policy, result } of run(withResult({ [time]: typed }))) {
+      const kept = JSON.stringify(result.statement);
+      assert.ok(!kept.includes(typed), `${policy}: ${typed}`);
+    }
+  }
 });
