@@ -15,7 +15,7 @@ import { Client } from '@elastic/elasticsearch';
 import { hashSecret } from '@lrstream/ingest';
 import { createKafka, createSchemaCodec, parseBrokers, type Kafka } from '@lrstream/kafka';
 import { TOPICS } from '@lrstream/schemas';
-import { edxOracleStatements, requiredEnv, waitFor } from '@lrstream/test';
+import { edxOracleStatements, keyedStatementIds, requiredEnv, waitFor } from '@lrstream/test';
 
 export const STAGES = ['validate', 'convert', 'anonymize', 'index'] as const;
 export type Stage = (typeof STAGES)[number];
@@ -335,17 +335,21 @@ export class Pipeline {
     await this.es.indices
       .refresh({ index: `${this.indexPrefix}*`, ignore_unavailable: true })
       .catch(() => undefined);
+    // Documents are indexed under keyed statement ids (anonymized zone); the run holds the key.
+    const byDocId = keyedStatementIds(ids, join(this.dir, 'key'));
+    const docIds = [...byDocId.keys()];
     const found = new Map<string, number>();
-    for (let i = 0; i < ids.length; i += 1000) {
+    for (let i = 0; i < docIds.length; i += 1000) {
       const result = await this.es.search({
         index: `${this.indexPrefix}*`,
         size: 1000,
         version: true,
         _source: false,
-        query: { ids: { values: ids.slice(i, i + 1000) } },
+        query: { ids: { values: docIds.slice(i, i + 1000) } },
         ignore_unavailable: true,
       });
-      for (const hit of result.hits.hits) if (hit._id) found.set(hit._id, hit._version ?? 1);
+      for (const hit of result.hits.hits)
+        if (hit._id) found.set(byDocId.get(hit._id) ?? hit._id, hit._version ?? 1);
     }
     return found;
   }

@@ -28,6 +28,7 @@ import {
   frame,
   freePort,
   indexedEventIds,
+  keyedEventIds,
   keepLogs,
   readDeadLetters,
   readTopics,
@@ -116,6 +117,9 @@ describe('poison on every input topic', { timeout: 600_000 }, () => {
   let indexed = new Set<string>();
   let waitedMs = 0;
 
+  // The run's pseudonymisation key: the anonymized zone holds keyed event ids, the run computes them.
+  const keyFile = join(dir, 'key');
+
   before(async () => {
     config = loadStackConfig({
       ...process.env,
@@ -137,7 +141,6 @@ describe('poison on every input topic', { timeout: 600_000 }, () => {
     if (apply.status !== 0)
       console.error(`[poison] "lrstream topics apply" exited ${apply.status}: ${apply.stderr.slice(0, 300)}`);
 
-    const keyFile = join(dir, 'key');
     writeFileSync(keyFile, randomBytes(32).toString('hex'));
     const env: NodeJS.ProcessEnv = {
       ...process.env,
@@ -176,7 +179,7 @@ describe('poison on every input topic', { timeout: 600_000 }, () => {
     let lastCount = -1;
     const goods = sent.filter((s) => s.eventId).map((s) => s.eventId as string);
     for (;;) {
-      indexed = await indexedEventIds(es, indexPrefix, goods);
+      indexed = await indexedEventIds(es, indexPrefix, goods, keyFile);
       const done = sent.filter((s) => s.poison && letterFor(s)).length + indexed.size;
       if (done !== lastCount) {
         lastCount = done;
@@ -210,7 +213,9 @@ describe('poison on every input topic', { timeout: 600_000 }, () => {
   /** The stage handed this good record on (its output topic; Elasticsearch for index). */
   function passed(s: Sent): boolean {
     const id = s.eventId as string;
-    return s.stage === 'index' ? indexed.has(id) : (passedOn.get(OUTPUT[s.stage])?.has(id) ?? false);
+    if (s.stage === 'index') return indexed.has(id);
+    const onOutput = s.stage === 'anonymize' ? [...keyedEventIds([id], keyFile).keys()][0] : id;
+    return passedOn.get(OUTPUT[s.stage])?.has(onOutput ?? id) ?? false;
   }
 
   function letterFor(s: Sent): SeenDeadLetter | undefined {

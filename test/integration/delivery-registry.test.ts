@@ -224,7 +224,7 @@ describe('registry restart under a running pipeline', { timeout: 600_000 }, () =
       let lastMove = Date.now();
       let found = new Set<string>();
       for (;;) {
-        found = await indexedIds(es, indexPrefix, acknowledged);
+        found = await indexedIds(es, indexPrefix, acknowledged, keyFile);
         const progress = found.size + (reader?.letters.length ?? 0);
         if (progress !== last) [last, lastMove] = [progress, Date.now()];
         if (found.size === acknowledged.length) break;

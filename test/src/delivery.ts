@@ -21,6 +21,7 @@ import avro from 'avsc';
 import type { Client } from '@elastic/elasticsearch';
 import { createKafka, parseBrokers } from '@lrstream/kafka';
 import { components, type StackConfig } from '@lrstream/stack';
+import { keyedEventIds } from './pipeline.js';
 import { waitFor } from './wait.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -353,19 +354,23 @@ export async function indexedEventIds(
   es: Client,
   prefix: string,
   eventIds: readonly string[],
+  keyFile: string,
 ): Promise<Set<string>> {
   await es.indices.refresh({ index: `${prefix}*`, ignore_unavailable: true }).catch(() => undefined);
+  // The anonymized zone holds keyed event ids; the run holds the key.
+  const byKeyed = keyedEventIds(eventIds, keyFile);
+  const keyed = [...byKeyed.keys()];
   const found = new Set<string>();
-  for (let i = 0; i < eventIds.length; i += 1000) {
+  for (let i = 0; i < keyed.length; i += 1000) {
     const result = await es.search<{ lrstream?: { event_id?: string } }>({
       index: `${prefix}*`,
       ignore_unavailable: true,
       size: 10_000,
       _source: ['lrstream.event_id'],
-      query: { terms: { 'lrstream.event_id': eventIds.slice(i, i + 1000) } },
+      query: { terms: { 'lrstream.event_id': keyed.slice(i, i + 1000) } },
     });
     for (const hit of result.hits.hits) {
-      const id = hit._source?.lrstream?.event_id;
+      const id = byKeyed.get(hit._source?.lrstream?.event_id ?? '');
       if (id) found.add(id);
     }
   }

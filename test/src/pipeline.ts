@@ -3,11 +3,16 @@
 // a run neither disturbs nor is disturbed by a running pipeline or a concurrent test.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@elastic/elasticsearch';
-import { convertOpenedx } from '@lrstream/domain';
+import {
+  anonymizedEventId,
+  anonymizedStatementId,
+  convertOpenedx,
+  type PseudonymKey,
+} from '@lrstream/domain';
 import { hashSecret, startIngest } from '@lrstream/ingest';
 import { startValidate } from '@lrstream/validate';
 import { startConvert } from '@lrstream/convert';
@@ -192,10 +197,49 @@ export async function postStatements(target: IngestTarget, body: string | readon
 }
 
 /** Which of these statement ids the run's indices hold (after a refresh). */
-export async function indexedIds(es: Client, prefix: string, ids: Iterable<string>): Promise<Set<string>> {
+/**
+ * The pseudonymisation key a run wrote to its ANONYMIZE_KEY_FILE (the services read the file's
+ * text as the secret). A test holds the key, so it can compute the keyed ids of the anonymized zone.
+ */
+export function runKey(keyFile: string): PseudonymKey {
+  return { id: 'run', secret: Buffer.from(readFileSync(keyFile, 'utf8').trim()) };
+}
+
+/** The keyed statement id (anonymized zone) of each original id, under a run's key and policy. */
+export function keyedStatementIds(
+  ids: Iterable<string>,
+  keyFile: string,
+  policy = 'pseudonymize',
+): Map<string, string> {
+  const key = runKey(keyFile);
+  return new Map([...ids].map((id) => [anonymizedStatementId(id, key, policy), id]));
+}
+
+/** The keyed event id (anonymized zone) of each raw event id, under a run's key and policy. */
+export function keyedEventIds(
+  ids: Iterable<string>,
+  keyFile: string,
+  policy = 'pseudonymize',
+): Map<string, string> {
+  const key = runKey(keyFile);
+  return new Map([...ids].map((id) => [anonymizedEventId(id, key, policy), id]));
+}
+
+/**
+ * Which of these statement ids the run's indices hold (after a refresh). Documents are indexed under
+ * keyed ids: with the run's key file, `ids` are original statement ids and the originals found are
+ * returned; without it, `ids` are document ids as they are.
+ */
+export async function indexedIds(
+  es: Client,
+  prefix: string,
+  ids: Iterable<string>,
+  keyFile?: string,
+): Promise<Set<string>> {
   await es.indices.refresh({ index: `${prefix}*`, ignore_unavailable: true }).catch(() => undefined);
+  const byDocId = keyFile ? keyedStatementIds(ids, keyFile) : new Map([...ids].map((id) => [id, id]));
   const found = new Set<string>();
-  const list = [...ids];
+  const list = [...byDocId.keys()];
   for (let i = 0; i < list.length; i += 1000) {
     const result = await es.search({
       index: `${prefix}*`,
@@ -203,7 +247,7 @@ export async function indexedIds(es: Client, prefix: string, ids: Iterable<strin
       _source: false,
       query: { ids: { values: list.slice(i, i + 1000) } },
     });
-    for (const hit of result.hits.hits) if (hit._id) found.add(hit._id);
+    for (const hit of result.hits.hits) if (hit._id) found.add(byDocId.get(hit._id) ?? hit._id);
   }
   return found;
 }
