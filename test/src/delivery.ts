@@ -354,11 +354,12 @@ export async function indexedEventIds(
   es: Client,
   prefix: string,
   eventIds: readonly string[],
-  keyFile: string,
+  keyFile?: string,
 ): Promise<Set<string>> {
   await es.indices.refresh({ index: `${prefix}*`, ignore_unavailable: true }).catch(() => undefined);
-  // The anonymized zone holds keyed event ids; the run holds the key.
-  const byKeyed = keyedEventIds(eventIds, keyFile);
+  // Records that went through anonymize hold keyed event ids (the run holds the key); records
+  // written straight to the anonymized topic keep theirs (no key file).
+  const byKeyed = keyFile ? keyedEventIds(eventIds, keyFile) : new Map(eventIds.map((id) => [id, id]));
   const keyed = [...byKeyed.keys()];
   const found = new Set<string>();
   for (let i = 0; i < keyed.length; i += 1000) {
