@@ -9,6 +9,7 @@ Commands:
   ingest file <path...> | --stdin tracking logs and xAPI NDJSON into the raw topic
   stack up|down|status|env|logs   the local infrastructure (Kafka, registry, Elasticsearch, Prometheus)
   topics apply                    create the catalogue's topics and register its schemas (stack up does)
+  replay rewind|dlq|reindex|archive  reprocess: move a group back, redrive dead letters, reindex, re-inject archives
   validate --format edx|xapi      validate NDJSON events/statements (as "ralph validate")
   convert --from edx --to xapi    convert edX events to xAPI statements (as "ralph convert")
   extract --parser gelf|es        take events out of GELF records or Elasticsearch hits (as "ralph extract")
@@ -25,6 +26,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   ingest: async () => (await import('./commands/ingest.js')).ingestCommand,
   stack: async () => (await import('./commands/stack.js')).stackCommand,
   topics: async () => (await import('./commands/topics.js')).topicsCommand,
+  replay: async () => (await import('./commands/replay.js')).replayCommand,
   validate: async () => (await import('./commands/validate.js')).validateCommand,
   convert: async () => (await import('./commands/convert.js')).convertCommand,
   extract: async () => (await import('./commands/extract.js')).extractCommand,

@@ -17,7 +17,14 @@ export interface TopicEntry {
 }
 
 export type TopicId =
-  'raw' | 'edxValid' | 'xapiIdentified' | 'xapiAnonymized' | 'deadLetterIdentified' | 'deadLetterAnonymized';
+  | 'raw'
+  | 'edxValid'
+  | 'xapiIdentified'
+  | 'xapiAnonymized'
+  | 'deadLetterIdentified'
+  | 'deadLetterAnonymized'
+  | 'control'
+  | 'redriveLedger';
 
 const catalogue = JSON.parse(readFileSync(new URL('../topics.json', import.meta.url), 'utf8')) as {
   topics: TopicEntry[];

@@ -1,5 +1,20 @@
 // Generated from shared/schemas/avro/*.avsc by scripts/gen-types.ts: do not edit.
 
+// control-command.v1.avsc
+/** An operator's command to the running instances of one consumer group (lrstream replay): pause the group's consumers (they leave the group so its offsets can be moved) until a deadline, or resume them. The last command for a group is its state. */
+export interface ControlCommand {
+  /** UUID of this command; log lines name it. */
+  command_id: string;
+  /** The consumer group the command is for. */
+  group_id: string;
+  action: 'pause' | 'resume';
+  /** For pause: instances resume by themselves at this time (a lease), even if no resume ever comes. */
+  until: null | number;
+  /** Why, for the log: e.g. 'replay rewind <id>'. No personal data. */
+  reason: string;
+  issued_at: number;
+}
+
 // dead-letter.v1.avsc
 /** An event a stage could not process, with the reason and where it came from. Poison input ends here, never lost and never retried forever. */
 export interface DeadLetter {
@@ -76,6 +91,28 @@ export interface RawEvent {
   line_number: null | number;
   /** X-Experience-API-Version header of the request, for xAPI input. */
   xapi_version: null | string;
+}
+
+// redrive-entry.v1.avsc
+/** What lrstream replay dlq did with one dead letter, keyed by the dead letter's coordinates (topic/partition/offset) in a compacted ledger: a dead letter with an entry is never redriven twice. */
+export interface RedriveEntry {
+  /** UUID of the redrive run. */
+  redrive_id: string;
+  dead_letter_topic: string;
+  dead_letter_partition: number;
+  dead_letter_offset: number;
+  /** Stage that dead-lettered the record. */
+  stage: string;
+  error_code: string;
+  /** redriven: re-injected; parked: attempt limit reached; unavailable: the original record is gone and the dead letter does not hold it. */
+  status: 'redriven' | 'parked' | 'unavailable';
+  target_topic: null | string;
+  target_partition: null | number;
+  /** 1 for a first redrive; one more each time the same event is redriven again. */
+  attempt: number;
+  /** For parked and unavailable entries: why, in one sentence without personal data. */
+  reason: null | string;
+  at: number;
 }
 
 // source-format.v1.avsc

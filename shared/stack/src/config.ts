@@ -20,6 +20,9 @@ export const SERVICE_METRICS_PORTS = {
   convert: 19103,
   anonymize: 19104,
   index: 19105,
+  archive: 19106,
+  // lrstream replay commands, while they run.
+  replay: 19107,
   // For tests and tools that expose metrics of their own.
   extra: 19110,
 } as const;
@@ -28,7 +31,8 @@ export type ServiceMetricsPorts = { [K in keyof typeof SERVICE_METRICS_PORTS]: n
 
 /**
  * The service metrics ports of a stack: the defaults, or consecutive ports from
- * LRSTREAM_SERVICE_METRICS_PORT_BASE (ingest, validate, convert, anonymize, index; extra = base + 9),
+ * LRSTREAM_SERVICE_METRICS_PORT_BASE (ingest, validate, convert, anonymize, index, archive, replay;
+ * extra = base + 9),
  * so a second stack and its demo can run beside the first.
  */
 export function serviceMetricsPorts(base: number): ServiceMetricsPorts {
@@ -38,6 +42,8 @@ export function serviceMetricsPorts(base: number): ServiceMetricsPorts {
     convert: base + 2,
     anonymize: base + 3,
     index: base + 4,
+    archive: base + 5,
+    replay: base + 6,
     extra: base + 9,
   };
 }

@@ -1,0 +1,3 @@
+export * from './metrics.js';
+export * from './progress.js';
+export * from './stages.js';
