@@ -3,7 +3,12 @@
 import { readFileSync } from 'node:fs';
 import type { Client } from '@elastic/elasticsearch';
 import type { Logger } from '@lrstream/runtime';
-import { GENERATION_META_KEY, generationOfTemplate, generationRoot, type GenerationMeta } from './generation.js';
+import {
+  GENERATION_META_KEY,
+  generationOfTemplate,
+  generationRoot,
+  type GenerationMeta,
+} from './generation.js';
 
 export interface TemplateFile {
   priority: number;
@@ -152,7 +157,13 @@ export async function ensureGenerationTemplate(
     }),
   );
   options.log?.info(
-    { template: name, generation, readAlias: alias, attachesReadAlias: decision.attach, reason: decision.reason },
+    {
+      template: name,
+      generation,
+      readAlias: alias,
+      attachesReadAlias: decision.attach,
+      reason: decision.reason,
+    },
     decision.attach
       ? 'The generation template attaches the read alias.'
       : 'The generation template does not attach the read alias (another generation serves reads).',

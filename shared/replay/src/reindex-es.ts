@@ -41,7 +41,12 @@ export async function readGenerations(es: Client, alias: string): Promise<Genera
     const generation = generationOfTemplate(alias, t.name);
     if (generation === undefined) continue;
     const meta = t.index_template._meta?.[GENERATION_META_KEY] as GenerationMeta | undefined;
-    templates.push({ name: t.name, generation, attachesAlias: attachesAlias(t, alias), ...(meta ? { meta } : {}) });
+    templates.push({
+      name: t.name,
+      generation,
+      attachesAlias: attachesAlias(t, alias),
+      ...(meta ? { meta } : {}),
+    });
   }
   indices.sort((a, b) => a.name.localeCompare(b.name));
   templates.sort((a, b) => a.generation - b.generation);
@@ -52,7 +57,11 @@ const namesOf = (state: GenerationsState, generation: number) =>
   state.indices.filter((i) => i.generation === generation).map((i) => i.name);
 
 /** Refreshes a generation's indices and counts its documents (0 when it has no index). */
-export async function countGeneration(es: Client, state: GenerationsState, generation: number): Promise<number> {
+export async function countGeneration(
+  es: Client,
+  state: GenerationsState,
+  generation: number,
+): Promise<number> {
   const names = namesOf(state, generation);
   if (names.length === 0) return 0;
   await es.indices.refresh({ index: names, ignore_unavailable: true });

@@ -23,16 +23,18 @@ export interface GenerationsState {
   templates: TemplateInfo[];
 }
 
-export type AliasAction = { add: { index: string; alias: string } } | { remove: { index: string; alias: string } };
+export type AliasAction =
+  { add: { index: string; alias: string } } | { remove: { index: string; alias: string } };
 
 export type Serving =
-  | { kind: 'one'; generation: number }
-  | { kind: 'none' }
-  | { kind: 'mixed'; generations: number[] };
+  { kind: 'one'; generation: number } | { kind: 'none' } | { kind: 'mixed'; generations: number[] };
 
 /** Every generation that has an index or a template, ascending. */
 export function generationsOf(state: GenerationsState): number[] {
-  const all = new Set([...state.indices.map((i) => i.generation), ...state.templates.map((t) => t.generation)]);
+  const all = new Set([
+    ...state.indices.map((i) => i.generation),
+    ...state.templates.map((t) => t.generation),
+  ]);
   return [...all].sort((a, b) => a - b);
 }
 
@@ -90,7 +92,11 @@ export interface SwapCheck {
 export function checkSwap({ state, to, counts, allowFewer }: SwapCheck): Verdict {
   const now = serving(state);
   if (now.kind === 'one' && now.generation === to)
-    return { ok: false, code: 'ALREADY_SERVING', message: `generation ${to} is already behind ${state.alias}` };
+    return {
+      ok: false,
+      code: 'ALREADY_SERVING',
+      message: `generation ${to} is already behind ${state.alias}`,
+    };
   if (!state.templates.some((t) => t.generation === to) && !state.indices.some((i) => i.generation === to))
     return {
       ok: false,
@@ -124,7 +130,13 @@ export function checkDrop({ state, target, writers, force }: DropCheck): Verdict
 } {
   const indices = state.indices.filter((i) => i.generation === target).map((i) => i.name);
   const templates = state.templates.filter((t) => t.generation === target).map((t) => t.name);
-  const refuse = (code: string, message: string) => ({ ok: false as const, code, message, indices, templates });
+  const refuse = (code: string, message: string) => ({
+    ok: false as const,
+    code,
+    message,
+    indices,
+    templates,
+  });
   const now = serving(state);
   const behind =
     (now.kind === 'one' && now.generation === target) ||
@@ -136,7 +148,10 @@ export function checkDrop({ state, target, writers, force }: DropCheck): Verdict
       `generation ${target} is behind the read alias ${state.alias}: swap to another generation first`,
     );
   if (indices.length === 0 && templates.length === 0)
-    return refuse('NO_SUCH_GENERATION', `generation ${target} of ${state.alias} has no index and no template`);
+    return refuse(
+      'NO_SUCH_GENERATION',
+      `generation ${target} of ${state.alias} has no index and no template`,
+    );
   if (writers > 0 && !force)
     return refuse(
       'STILL_WRITTEN',
@@ -159,4 +174,43 @@ export function groupOf(state: GenerationsState, generation: number): string {
     state.templates.find((t) => t.generation === generation)?.meta?.group ??
     (generation === 0 ? 'index' : `index-g${generation}`)
   );
+}
+
+/** A partition as the progress and catch-up rules need it (see @lrstream/kafka GroupPosition). */
+export interface PartitionView {
+  partition: number;
+  high: number;
+  committed: number | undefined;
+}
+
+/**
+ * Caught up: on every partition the group has committed at least the end offset the topic had at
+ * the previous look (everything written before then is indexed), or nothing is left at all. A live
+ * topic keeps growing, so "lag 0 at one instant" alone may never be seen.
+ */
+export function isCaughtUp(
+  partitions: readonly PartitionView[],
+  previousHigh: ReadonlyMap<number, number> | undefined,
+): boolean {
+  return partitions.every((p) => {
+    const committed = p.committed ?? -1;
+    if (committed >= p.high) return true;
+    const before = previousHigh?.get(p.partition);
+    return before !== undefined && committed >= before;
+  });
+}
+
+/** Records done and to do since the reindex began at `start` (partition -> first offset). */
+export function progressOf(
+  partitions: readonly PartitionView[],
+  start: ReadonlyMap<number, number>,
+): { done: number; total: number } {
+  let done = 0;
+  let total = 0;
+  for (const p of partitions) {
+    const from = start.get(p.partition) ?? 0;
+    done += Math.max(0, (p.committed ?? from) - from);
+    total += Math.max(0, p.high - from);
+  }
+  return { done, total };
 }

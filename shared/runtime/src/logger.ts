@@ -3,8 +3,13 @@ import { pino, type Logger } from 'pino';
 
 export type { Logger };
 
-export function createLogger(bindings: { service: string; version?: string }, level?: string): Logger {
-  return pino({
+export function createLogger(
+  bindings: { service: string; version?: string },
+  level?: string,
+  /** Where lines go (default stdout); a command whose stdout is its result logs to stderr. */
+  destination?: NodeJS.WritableStream,
+): Logger {
+  const options = {
     level: level ?? process.env.LOG_LEVEL ?? 'info',
     base: { service: bindings.service, ...(bindings.version ? { version: bindings.version } : {}) },
     timestamp: pino.stdTimeFunctions.isoTime,
@@ -13,5 +18,6 @@ export function createLogger(bindings: { service: string; version?: string }, le
       paths: ['payload', 'statement', 'event', 'value', '*.payload', '*.statement'],
       censor: '[redacted]',
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
