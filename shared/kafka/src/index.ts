@@ -9,4 +9,5 @@ export * from './catalogue.js';
 export * from './dead-letter.js';
 export * from './input-decoder.js';
 export * from './stage-loop.js';
-export * from './group-lag.js';
+export * from './control.js';
+export * from './groups.js';

@@ -1,7 +1,7 @@
 // Blue/green reindex operations on a read alias: swap, status, drop-old and reconcile. The
 // reindex run itself (an index stage writing the new generation) is in reindex-run.ts.
 import type { Client } from '@elastic/elasticsearch';
-import type { GroupAdmin } from '@lrstream/kafka';
+import type { GroupAdmin } from './reindex-kafka.js';
 import type { Logger } from '@lrstream/runtime';
 import { TOPICS } from '@lrstream/schemas';
 import {

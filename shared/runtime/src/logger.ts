@@ -1,15 +1,15 @@
 // Structured JSON logs. One logger per process, bound to the service name; never log payloads.
-import { pino, type Logger } from 'pino';
+import { destination, pino, type Logger } from 'pino';
 
 export type { Logger };
 
+/** `toStderr`: for command-line tools whose standard output is their result. */
 export function createLogger(
   bindings: { service: string; version?: string },
   level?: string,
-  /** Where lines go (default stdout); a command whose stdout is its result logs to stderr. */
-  destination?: NodeJS.WritableStream,
+  options: { toStderr?: boolean } = {},
 ): Logger {
-  const options = {
+  const settings = {
     level: level ?? process.env.LOG_LEVEL ?? 'info',
     base: { service: bindings.service, ...(bindings.version ? { version: bindings.version } : {}) },
     timestamp: pino.stdTimeFunctions.isoTime,
@@ -19,5 +19,5 @@ export function createLogger(
       censor: '[redacted]',
     },
   };
-  return destination ? pino(options, destination) : pino(options);
+  return options.toStderr ? pino(settings, destination(2)) : pino(settings);
 }

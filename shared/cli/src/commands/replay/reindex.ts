@@ -2,11 +2,12 @@
 // ADR 0002). Argument parsing and printing only; the operations are in @lrstream/replay.
 import { parseArgs } from 'node:util';
 import { Client } from '@elastic/elasticsearch';
-import { openGroupAdmin, parseBrokers } from '@lrstream/kafka';
+import { parseBrokers } from '@lrstream/kafka';
 import {
   ReindexRefused,
   createReplayMetrics,
   dropGeneration,
+  openGroupAdmin,
   reconcile,
   reindexStatus,
   runReindex,
@@ -122,9 +123,9 @@ export async function replayReindexCommand(args: string[]): Promise<number> {
   );
   if (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65535)
     return usage('--metrics-port must be a TCP port');
-  const log = createLogger({ service: 'replay' }, env.LOG_LEVEL ?? 'info', process.stderr);
+  const log = createLogger({ service: 'replay' }, env.LOG_LEVEL ?? 'info', { toStderr: true });
   const es = new Client({ node: env.ELASTICSEARCH_URL as string });
-  const admin = await openGroupAdmin(parseBrokers(env.KAFKA_BROKERS as string), 'lrstream-replay-reindex');
+  const admin = openGroupAdmin(parseBrokers(env.KAFKA_BROKERS as string), 'lrstream-replay-reindex');
   const ctx: ReindexContext = { es, admin, alias: values.alias, log };
   const print = (result: unknown, human: string) =>
     values.json ? process.stdout.write(JSON.stringify(result) + '\n') : process.stderr.write(human + '\n');
