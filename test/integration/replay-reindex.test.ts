@@ -164,7 +164,7 @@ describe('replay reindex: blue/green generations on the real stack', () => {
     await live?.stop();
     await producer?.disconnect();
     await es.indices.delete({ index: `${alias}-*`, ignore_unavailable: true, allow_no_indices: true });
-    for (const name of [alias, `${alias}-g1`])
+    for (const name of [alias, `${alias}-g1`, `${alias}-g2`])
       await es.indices.deleteIndexTemplate({ name }).catch(() => undefined);
     await es.close();
   });
@@ -177,6 +177,7 @@ describe('replay reindex: blue/green generations on the real stack', () => {
 
     // The operator starts generation 1 (since the run's start: the shared topic's older records are not ours).
     reindex = cli(['start', '--alias', alias, '--generation', '1', '--group', groupB, '--since', String(t0)]);
+    const tPartial = Date.now();
     const during = await send(DURING, twoMonths);
     const expected = DOCS + DURING;
     const caughtUp = await waitFor(
@@ -191,6 +192,30 @@ describe('replay reindex: blue/green generations on the real stack', () => {
       await gen0Indices(),
       'generation 1 is not behind the alias before the swap',
     );
+
+    // A generation that cannot hold what the alias serves (here: begun after the first records, as a
+    // topic past its retention would be) is refused by `start --swap`, with the numbers; nothing moves.
+    const partial = await cliOnce([
+      'start',
+      '--alias',
+      alias,
+      '--generation',
+      '2',
+      '--group',
+      `${groupB}-partial`,
+      '--since',
+      String(tPartial),
+      '--swap',
+      '--exit-when-caught-up',
+      '--wait',
+      '3',
+    ]);
+    assert.equal(partial.code, 1, partial.stderr);
+    const refused = partial.result.swapRefused as { code: string; message: string };
+    assert.equal(refused.code, 'FEWER_DOCUMENTS');
+    assert.match(refused.message, /generation 2 holds \d+ documents, the read alias \d+ \(\d+ fewer\)/);
+    assert.deepEqual(await aliasTargets(), await gen0Indices(), 'the refused swap moved nothing');
+    assert.equal(await countOurs(`${alias}-g2-*`), DURING);
 
     // A query loop on the alias while `swap` runs: never fewer (nor more) of our documents, never an error.
     const samples: { at: number; count: number }[] = [];
@@ -267,6 +292,8 @@ describe('replay reindex: blue/green generations on the real stack', () => {
     assert.equal(dropped.result.generation, 0);
     assert.deepEqual(await gen0Indices(), [], 'generation 0 deleted');
     assert.equal(await countOurs(alias), expected + 1 + AFTER);
+    const partialDropped = await cliOnce(['drop-old', '--alias', alias, '--generation', '2']);
+    assert.equal(partialDropped.code, 0, partialDropped.stderr);
     const status = await cliOnce(['status', '--alias', alias]);
     assert.equal(status.code, 0, status.stderr);
     assert.deepEqual(status.result.serving, { kind: 'one', generation: 1 });

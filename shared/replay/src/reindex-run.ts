@@ -44,8 +44,17 @@ export interface ReindexRunResult {
   seconds: number;
   recordsPerSecond: number;
   caughtUp: boolean;
-  /** Records and seconds from the start to the first catch-up (the reindex speed). */
-  catchUp: { records: number; seconds: number; recordsPerSecond: number } | null;
+  /**
+   * Records and seconds from the start to the first catch-up, and the rate once the stage had
+   * joined its group (`joinSeconds` after the start): the reindex speed.
+   */
+  catchUp: {
+    records: number;
+    seconds: number;
+    recordsPerSecond: number;
+    joinSeconds: number;
+    recordsPerSecondAfterJoin: number;
+  } | null;
   swap: SwapResult | null;
   swapRefused: { code: string; message: string } | null;
 }
@@ -114,6 +123,7 @@ export async function runReindex(ctx: ReindexContext, options: ReindexRunOptions
   const began = Date.now();
   const progress = createProgress({ label: `reindex ${alias} g${generation}`, out: options.progressOut });
   let done = 0;
+  let joinedAt: number | undefined;
   let previousHigh: Map<number, number> | undefined;
   let catchUp: ReindexRunResult['catchUp'] = null;
   let swap: SwapResult | null = null;
@@ -126,9 +136,16 @@ export async function runReindex(ctx: ReindexContext, options: ReindexRunOptions
       metrics.remaining.set({ operation: 'reindex' }, position.lag);
       done = p.done;
       progress.update(p.done, p.total);
-      if (catchUp === null && stage.ready() && isCaughtUp(position.partitions, previousHigh)) {
+      if (joinedAt === undefined && stage.ready()) joinedAt = Date.now();
+      if (catchUp === null && joinedAt !== undefined && isCaughtUp(position.partitions, previousHigh)) {
         const ms = Date.now() - began;
-        catchUp = { records: p.done, seconds: ms / 1000, recordsPerSecond: rate(p.done, ms) };
+        catchUp = {
+          records: p.done,
+          seconds: ms / 1000,
+          recordsPerSecond: rate(p.done, ms),
+          joinSeconds: (joinedAt - began) / 1000,
+          recordsPerSecondAfterJoin: rate(p.done, Date.now() - joinedAt),
+        };
         log.info({ event: 'caught-up', alias, generation, group, ...catchUp }, 'Reindex caught up.');
         options.emit({ event: 'caught-up', alias, generation, group, ...catchUp });
         if (options.swap) {

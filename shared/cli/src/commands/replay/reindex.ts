@@ -148,7 +148,7 @@ export async function replayReindexCommand(args: string[]): Promise<number> {
           env: { ...env, METRICS_PORT: '0', LOG_LEVEL: env.LOG_LEVEL ?? 'warn' },
           metrics: createReplayMetrics(),
           metricsPort,
-          pollMs: 1000,
+          pollMs: 500,
           signal: controller.signal,
           emit: (event) => {
             if (values.json) process.stdout.write(JSON.stringify(event) + '\n');
