@@ -84,7 +84,8 @@ export type Verdict = { ok: true } | { ok: false; code: string; message: string 
 export interface SwapCheck {
   state: GenerationsState;
   to: number;
-  counts: { from: number; to: number };
+  /** Documents served, documents of the new generation, and records its group has still to index. */
+  counts: { from: number; to: number; pending: number };
   allowFewer: boolean;
 }
 
@@ -103,14 +104,17 @@ export function checkSwap({ state, to, counts, allowFewer }: SwapCheck): Verdict
       code: 'NO_SUCH_GENERATION',
       message: `generation ${to} of ${state.alias} does not exist (run "lrstream replay reindex start --generation ${to}")`,
     };
-  if (counts.to < counts.from && !allowFewer)
+  // Both generations are being written: the served one may be ahead by what the new group has not
+  // indexed yet (its lag, read before counting it). A shortfall beyond that is history it lacks.
+  if (counts.to + counts.pending < counts.from && !allowFewer)
     return {
       ok: false,
       code: 'FEWER_DOCUMENTS',
       message:
-        `generation ${to} holds ${counts.to} documents, the read alias ${counts.from} (${counts.from - counts.to} fewer): ` +
-        'it has not caught up, or the topic no longer retains what the old generation holds. ' +
-        'Wait, or swap with --allow-fewer to accept losing them from the read alias.',
+        `generation ${to} holds ${counts.to} documents (+${counts.pending} records still to index), ` +
+        `the read alias ${counts.from} (${counts.from - counts.to - counts.pending} fewer): ` +
+        'the topic no longer retains what the old generation holds, or the reindex began late. ' +
+        'Swap with --allow-fewer to accept losing them from the read alias.',
     };
   return { ok: true };
 }
@@ -185,19 +189,41 @@ export interface PartitionView {
 
 /**
  * Caught up: on every partition the group has committed at least the end offset the topic had at
- * the previous look (everything written before then is indexed), or nothing is left at all. A live
- * topic keeps growing, so "lag 0 at one instant" alone may never be seen.
+ * a reference look a few seconds earlier (everything written before then is indexed), or nothing
+ * is left at all. A live topic keeps growing and a busy stage commits batch by batch, so "lag 0 at
+ * one instant" may never be seen.
  */
 export function isCaughtUp(
   partitions: readonly PartitionView[],
-  previousHigh: ReadonlyMap<number, number> | undefined,
+  referenceHigh: ReadonlyMap<number, number> | undefined,
 ): boolean {
   return partitions.every((p) => {
     const committed = p.committed ?? -1;
     if (committed >= p.high) return true;
-    const before = previousHigh?.get(p.partition);
+    const before = referenceHigh?.get(p.partition);
     return before !== undefined && committed >= before;
   });
+}
+
+/**
+ * The topic's end offsets as seen at each look, kept for `windowMs`: the reference for isCaughtUp
+ * is the oldest look within the window (the group may be at most that far behind in time).
+ */
+export function createEndsHistory(windowMs: number): {
+  add(at: number, partitions: readonly PartitionView[]): void;
+  reference(now: number): ReadonlyMap<number, number> | undefined;
+} {
+  const looks: { at: number; high: Map<number, number> }[] = [];
+  return {
+    add(at, partitions) {
+      looks.push({ at, high: new Map(partitions.map((p) => [p.partition, p.high])) });
+    },
+    reference(now) {
+      while (looks.length > 1 && (looks[1]?.at ?? now) <= now - windowMs) looks.shift();
+      const oldest = looks[0];
+      return oldest && oldest.at < now ? oldest.high : undefined;
+    },
+  };
 }
 
 /** Records done and to do since the reindex began at `start` (partition -> first offset). */

@@ -6,7 +6,7 @@
 import { startIndex } from '@lrstream/index';
 import { serveReplayMetrics, type ReplayMetrics } from './metrics.js';
 import { createProgress } from './progress.js';
-import { isCaughtUp, progressOf, serving } from './reindex-plan.js';
+import { createEndsHistory, isCaughtUp, progressOf, serving } from './reindex-plan.js';
 import { readGenerations } from './reindex-es.js';
 import {
   REINDEX_TOPIC,
@@ -24,6 +24,8 @@ export interface ReindexRunOptions {
   swap: boolean;
   allowFewer: boolean;
   swapWaitMs: number;
+  /** Caught up: commits reach the topic's ends of at most this long ago. */
+  maxBehindMs: number;
   /** Stop once caught up (and swapped, with swap) instead of running until `signal`. */
   exitWhenCaughtUp: boolean;
   /** The environment the index stage gets (stack addresses, INDEX_* tuning). */
@@ -124,7 +126,7 @@ export async function runReindex(ctx: ReindexContext, options: ReindexRunOptions
   const progress = createProgress({ label: `reindex ${alias} g${generation}`, out: options.progressOut });
   let done = 0;
   let joinedAt: number | undefined;
-  let previousHigh: Map<number, number> | undefined;
+  const history = createEndsHistory(options.maxBehindMs);
   let catchUp: ReindexRunResult['catchUp'] = null;
   let swap: SwapResult | null = null;
   let swapRefused: ReindexRunResult['swapRefused'] = null;
@@ -137,7 +139,11 @@ export async function runReindex(ctx: ReindexContext, options: ReindexRunOptions
       done = p.done;
       progress.update(p.done, p.total);
       if (joinedAt === undefined && stage.ready()) joinedAt = Date.now();
-      if (catchUp === null && joinedAt !== undefined && isCaughtUp(position.partitions, previousHigh)) {
+      if (
+        catchUp === null &&
+        joinedAt !== undefined &&
+        isCaughtUp(position.partitions, history.reference(Date.now()))
+      ) {
         const ms = Date.now() - began;
         catchUp = {
           records: p.done,
@@ -155,6 +161,7 @@ export async function runReindex(ctx: ReindexContext, options: ReindexRunOptions
               group,
               allowFewer: options.allowFewer,
               waitMs: options.swapWaitMs,
+              maxBehindMs: options.maxBehindMs,
             });
             options.emit({ event: 'swapped', ...swap });
           } catch (err) {
@@ -171,7 +178,7 @@ export async function runReindex(ctx: ReindexContext, options: ReindexRunOptions
             `INDEX_GENERATION=${generation} GROUP_ID=${group} (it continues from this group's commits), then stop this command.`,
         );
       }
-      previousHigh = new Map(position.partitions.map((q) => [q.partition, q.high]));
+      history.add(Date.now(), position.partitions);
       await sleep(options.pollMs, options.signal);
     }
   } finally {

@@ -16,6 +16,7 @@ import {
   checkSwap,
   generationsOf,
   groupOf,
+  createEndsHistory,
   isCaughtUp,
   planAliases,
   planTemplates,
@@ -51,17 +52,17 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function waitCaughtUp(
   admin: GroupAdmin,
   group: string,
-  timeoutMs: number,
-  pollMs = 500,
+  options: { timeoutMs: number; maxBehindMs: number; pollMs?: number },
 ): Promise<{ caughtUp: boolean; lag: number }> {
-  const deadline = Date.now() + timeoutMs;
-  let previous: Map<number, number> | undefined;
+  const deadline = Date.now() + options.timeoutMs;
+  const history = createEndsHistory(options.maxBehindMs);
   for (;;) {
     const position = await admin.position(group, REINDEX_TOPIC);
-    if (isCaughtUp(position.partitions, previous)) return { caughtUp: true, lag: position.lag };
-    if (Date.now() >= deadline) return { caughtUp: false, lag: position.lag };
-    previous = new Map(position.partitions.map((p) => [p.partition, p.high]));
-    await sleep(pollMs);
+    const now = Date.now();
+    if (isCaughtUp(position.partitions, history.reference(now))) return { caughtUp: true, lag: position.lag };
+    if (now >= deadline) return { caughtUp: false, lag: position.lag };
+    history.add(now, position.partitions);
+    await sleep(options.pollMs ?? 500);
   }
 }
 
@@ -72,13 +73,15 @@ export interface SwapOptions {
   allowFewer: boolean;
   /** How long to wait for the new generation to catch up and hold as many documents. */
   waitMs: number;
+  /** Caught up: the group's commits reach the topic's ends of at most this long ago. */
+  maxBehindMs: number;
 }
 
 export interface SwapResult {
   alias: string;
   from: number | null;
   to: number;
-  documents: { from: number; to: number };
+  documents: { from: number; to: number; pending: number };
   aliasActions: number;
   reconciled: number;
 }
@@ -109,7 +112,10 @@ export async function swapGeneration(ctx: ReindexContext, options: SwapOptions):
   const group = options.group ?? groupOf(state, to);
   const deadline = Date.now() + options.waitMs;
 
-  const position = await waitCaughtUp(admin, group, options.waitMs);
+  const position = await waitCaughtUp(admin, group, {
+    timeoutMs: options.waitMs,
+    maxBehindMs: options.maxBehindMs,
+  });
   if (!position.caughtUp) {
     const members = await admin.members(group);
     throw new ReindexRefused(
@@ -119,9 +125,12 @@ export async function swapGeneration(ctx: ReindexContext, options: SwapOptions):
     );
   }
   // The served generation is still being written too: wait until the new one holds as many.
-  let counts = { from: 0, to: 0 };
+  let counts = { from: 0, to: 0, pending: 0 };
   for (;;) {
-    counts = { from: await servedCount(ctx, state, now), to: await countGeneration(es, state, to) };
+    // In this order: what is served, then the new group's lag, then the new generation.
+    const from = await servedCount(ctx, state, now);
+    const pending = (await admin.position(group, REINDEX_TOPIC)).lag;
+    counts = { from, to: await countGeneration(es, state, to), pending };
     if (counts.to >= counts.from || Date.now() >= deadline) break;
     await sleep(500);
     state = await readGenerations(es, alias);

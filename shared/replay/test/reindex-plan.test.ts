@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   checkDrop,
+  createEndsHistory,
   checkSwap,
   groupOf,
   isCaughtUp,
@@ -81,22 +82,57 @@ test('templates: only the serving generation attaches the read alias', () => {
 });
 
 test('swap check: refuses fewer documents with the numbers, unless allowed', () => {
-  const fewer = checkSwap({ state: state(), to: 1, counts: { from: 1000, to: 990 }, allowFewer: false });
+  const fewer = checkSwap({
+    state: state(),
+    to: 1,
+    counts: { from: 1000, to: 990, pending: 0 },
+    allowFewer: false,
+  });
   assert.equal(fewer.ok, false);
   assert.equal(!fewer.ok && fewer.code, 'FEWER_DOCUMENTS');
-  assert.match(!fewer.ok ? fewer.message : '', /990 documents, the read alias 1000 \(10 fewer\)/);
-  assert.deepEqual(checkSwap({ state: state(), to: 1, counts: { from: 1000, to: 990 }, allowFewer: true }), {
-    ok: true,
-  });
+  assert.match(
+    !fewer.ok ? fewer.message : '',
+    /990 documents \(\+0 records still to index\), the read alias 1000 \(10 fewer\)/,
+  );
   assert.deepEqual(
-    checkSwap({ state: state(), to: 1, counts: { from: 1000, to: 1000 }, allowFewer: false }),
+    checkSwap({ state: state(), to: 1, counts: { from: 1000, to: 990, pending: 0 }, allowFewer: true }),
     {
       ok: true,
     },
   );
-  const same = checkSwap({ state: state(), to: 0, counts: { from: 1, to: 1 }, allowFewer: false });
+  assert.deepEqual(
+    checkSwap({ state: state(), to: 1, counts: { from: 1000, to: 1000, pending: 0 }, allowFewer: false }),
+    {
+      ok: true,
+    },
+  );
+  // Both are written live: the served one may be ahead by what the new group has still to index.
+  assert.deepEqual(
+    checkSwap({ state: state(), to: 1, counts: { from: 1000, to: 990, pending: 10 }, allowFewer: false }),
+    {
+      ok: true,
+    },
+  );
+  const beyond = checkSwap({
+    state: state(),
+    to: 1,
+    counts: { from: 1000, to: 990, pending: 9 },
+    allowFewer: false,
+  });
+  assert.equal(!beyond.ok && beyond.code, 'FEWER_DOCUMENTS');
+  const same = checkSwap({
+    state: state(),
+    to: 0,
+    counts: { from: 1, to: 1, pending: 0 },
+    allowFewer: false,
+  });
   assert.equal(!same.ok && same.code, 'ALREADY_SERVING');
-  const none = checkSwap({ state: state(), to: 7, counts: { from: 0, to: 0 }, allowFewer: false });
+  const none = checkSwap({
+    state: state(),
+    to: 7,
+    counts: { from: 0, to: 0, pending: 0 },
+    allowFewer: false,
+  });
   assert.equal(!none.ok && none.code, 'NO_SUCH_GENERATION');
 });
 
@@ -187,4 +223,16 @@ test('caught up: commits reach the ends seen at the previous look; progress from
     ),
     { done: 140, total: 165 },
   );
+});
+
+test('the catch-up reference is the topic end of about max-behind ago', () => {
+  const history = createEndsHistory(5000);
+  const look = (high: number) => [{ partition: 0, high, committed: undefined }];
+  assert.equal(history.reference(1000), undefined);
+  history.add(1000, look(10));
+  history.add(3000, look(20));
+  assert.deepEqual(history.reference(4000), new Map([[0, 10]]), 'nothing older: the oldest look');
+  history.add(6500, look(40));
+  assert.deepEqual(history.reference(8500), new Map([[0, 20]]), 'the newest look at least 5 s old');
+  assert.deepEqual(history.reference(12000), new Map([[0, 40]]));
 });

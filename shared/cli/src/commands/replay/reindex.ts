@@ -43,6 +43,8 @@ Options:
       --exit-when-caught-up  start: stop once caught up (and swapped, with --swap)
       --allow-fewer          swap even when the new generation holds fewer documents
       --wait <seconds>       swap: how long to wait for catch-up and counts (default 60)
+      --max-behind <seconds> caught up = the group has indexed everything written up to this
+                             long ago (default 5; a busy live topic is never at lag 0)
       --force                drop-old: even if the old generation's group still has members
       --metrics-port <port>  replay metrics (default: the stack's replay port, 19107)
       --json                 machine-readable result (and start's events) on stdout
@@ -80,6 +82,7 @@ export async function replayReindexCommand(args: string[]): Promise<number> {
         'exit-when-caught-up': { type: 'boolean', default: false },
         'allow-fewer': { type: 'boolean', default: false },
         wait: { type: 'string', default: '60' },
+        'max-behind': { type: 'string', default: '5' },
         force: { type: 'boolean', default: false },
         'drop-old': { type: 'boolean', default: false },
         'metrics-port': { type: 'string' },
@@ -115,6 +118,9 @@ export async function replayReindexCommand(args: string[]): Promise<number> {
     return usage(`--since: not a time: "${values.since}"`);
   const waitSeconds = Number(values.wait);
   if (!Number.isFinite(waitSeconds) || waitSeconds < 0) return usage('--wait must be a number of seconds');
+  const maxBehindMs = Number(values['max-behind']) * 1000;
+  if (!Number.isFinite(maxBehindMs) || maxBehindMs < 0)
+    return usage('--max-behind must be a number of seconds');
 
   const stack = loadStackConfig(process.env);
   const env: NodeJS.ProcessEnv = { ...stackEnv(stack), ...process.env };
@@ -144,6 +150,7 @@ export async function replayReindexCommand(args: string[]): Promise<number> {
           swap: values.swap,
           allowFewer: values['allow-fewer'],
           swapWaitMs: waitSeconds * 1000,
+          maxBehindMs,
           exitWhenCaughtUp: values['exit-when-caught-up'],
           env: { ...env, METRICS_PORT: '0', LOG_LEVEL: env.LOG_LEVEL ?? 'warn' },
           metrics: createReplayMetrics(),
@@ -171,6 +178,7 @@ export async function replayReindexCommand(args: string[]): Promise<number> {
           ...(values.group ? { group: values.group } : {}),
           allowFewer: values['allow-fewer'],
           waitMs: waitSeconds * 1000,
+          maxBehindMs,
         });
         print(
           result,
