@@ -142,6 +142,24 @@ describe('replay reindex: blue/green generations on the real stack', () => {
       },
       { timeoutMs, intervalMs: 500 },
     );
+  /** Every one of the run's hits (id, index), page by page (a search returns at most 10,000). */
+  const ourHits = async (index: string) => {
+    const found: { id: string; index: string }[] = [];
+    let after: (string | number)[] | undefined;
+    for (;;) {
+      const { hits } = await es.search({
+        index,
+        size: 5000,
+        _source: false,
+        query: ours,
+        sort: [{ 'lrstream.event_id': 'asc' }],
+        ...(after ? { search_after: after } : {}),
+      });
+      for (const h of hits.hits) found.push({ id: h._id ?? '', index: h._index });
+      if (hits.hits.length < 5000) return found;
+      after = hits.hits.at(-1)?.sort as (string | number)[];
+    }
+  };
   const aliasTargets = async () => Object.keys(await es.indices.getAlias({ name: alias })).sort();
   const gen0Indices = async () =>
     (await es.cat.indices({ index: `${alias}-*`, format: 'json', h: 'index' }))
@@ -185,6 +203,7 @@ describe('replay reindex: blue/green generations on the real stack', () => {
       async () => reindex?.events.find((e) => e.event === 'caught-up'),
       { timeoutMs: 300_000, intervalMs: 250 },
     );
+    process.stderr.write(`reindex caught up: ${JSON.stringify(caughtUp)}\n`);
     await waitCount('generation 0 has the records sent during the reindex', alias, expected);
     await waitCount('generation 1 has them too', `${alias}-g1-*`, expected);
     assert.deepEqual(
@@ -252,12 +271,12 @@ describe('replay reindex: blue/green generations on the real stack', () => {
     // The alias serves generation 1 only, each document once; generation 0 is still there.
     const targets = await aliasTargets();
     assert.ok(targets.length > 0 && targets.every((i) => i.startsWith(`${alias}-g1-`)), targets.join(','));
-    const { hits } = await es.search({ index: alias, size: expected + 10, _source: false, query: ours });
-    const ids = hits.hits.map((h) => h._id);
+    const hits = await ourHits(alias);
+    const ids = hits.map((h) => h.id);
     assert.equal(ids.length, expected);
     assert.equal(new Set(ids).size, expected, 'no document twice');
     assert.deepEqual(new Set(ids), new Set([...initial, ...during]));
-    assert.ok(hits.hits.every((h) => h._index.startsWith(`${alias}-g1-`)));
+    assert.ok(hits.every((h) => h.index.startsWith(`${alias}-g1-`)));
     assert.equal(await countOurs(`${alias}-2026.*`), expected, 'generation 0 kept until drop-old');
 
     // drop-old refuses the serving generation, and the old one while its index stage still writes it.
