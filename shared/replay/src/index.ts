@@ -3,3 +3,8 @@ export * from './progress.js';
 export * from './stages.js';
 export * from './rewind.js';
 export * from './rewind-run.js';
+export * from './reindex-plan.js';
+export * from './reindex-es.js';
+export * from './reindex-kafka.js';
+export * from './reindex.js';
+export * from './reindex-run.js';
