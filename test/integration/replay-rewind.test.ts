@@ -129,10 +129,8 @@ describe('replay rewind', { timeout: 300_000 }, () => {
 
   test('--coordinate pauses, moves, resumes: records after the target are indexed again, none doubled', async () => {
     const versionsBefore = await pipeline.indexedVersions([...firstIds, ...secondIds]);
-    assert.ok(
-      [...versionsBefore.values()].every((v) => v === 1),
-      'every document at _version 1 before',
-    );
+    // At-least-once: a retried batch may already have replaced a document once; compare with now.
+    assert.equal(versionsBefore.size, firstIds.length + secondIds.length, 'every statement indexed before');
     const validate = pipeline.services.get('validate');
     const result = await lrstream([
       'replay',
@@ -172,7 +170,8 @@ describe('replay rewind', { timeout: 300_000 }, () => {
       'the second batch re-indexed',
       async () => {
         const v = await pipeline.indexedVersions(secondIds);
-        return [...v.values()].filter((n) => n >= 2).length === secondIds.length ? true : undefined;
+        const again = [...v].filter(([id, n]) => n > (versionsBefore.get(id) ?? 0));
+        return again.length === secondIds.length ? true : undefined;
       },
       { timeoutMs: 60_000, intervalMs: 1000 },
     );
@@ -180,7 +179,7 @@ describe('replay rewind', { timeout: 300_000 }, () => {
     const versions = await pipeline.indexedVersions([...firstIds, ...secondIds]);
     assert.equal(versions.size, firstIds.length + secondIds.length, 'every statement still indexed');
     assert.ok(
-      firstIds.every((id) => versions.get(id) === 1),
+      firstIds.every((id) => versions.get(id) === versionsBefore.get(id)),
       'records before the target were not read again',
     );
     // Replaced, not added: exactly one document per statement in the run's indices.

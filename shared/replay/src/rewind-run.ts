@@ -35,6 +35,8 @@ export interface RewindRequest {
   leaseMs: number;
   /** Follow the group after the move until it has read up to the end captured at planning time. */
   waitMs: number | null;
+  /** Accept a group with no committed offset on any partition (a new group, or a mistyped name). */
+  allowNewGroup?: boolean;
 }
 
 export type RewindStatus = 'dry-run' | 'nothing-to-do' | 'refused' | 'rewound';
@@ -56,6 +58,9 @@ export interface RewindContext {
   progress?: (total: number) => Progress;
   sleep?: (ms: number) => Promise<void>;
 }
+
+/** A request that cannot be carried out as asked (exit status 2 on the command line). */
+export class UsageError extends Error {}
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -131,6 +136,14 @@ export async function runRewind(ctx: RewindContext, request: RewindRequest): Pro
   const replayId = randomUUID();
   const topic = TOPICS[request.stage.input];
   const about = { replayId, stage: request.stage.stage, group: request.groupId, topic };
+  const bounds = await topicBounds(kafka, topic);
+  const unknown = [...(request.partitions ?? []), ...(request.offsetsByPartition?.keys() ?? [])].filter(
+    (p) => !bounds.some((b) => b.partition === p),
+  );
+  if (unknown.length > 0)
+    throw new UsageError(
+      `${topic} has no partition ${[...new Set(unknown)].join(', ')} (it has ${bounds.length}: 0-${bounds.length - 1})`,
+    );
   const desired = await desiredOffsets(ctx, request, topic);
   let plan = await makePlan(ctx, request, desired);
   log.info(
@@ -141,6 +154,18 @@ export async function runRewind(ctx: RewindContext, request: RewindRequest): Pro
     if (status === 'refused') log.warn({ ...about, reason }, 'rewind refused');
     return { replayId, status, reason, plan, caughtUp: null };
   };
+  const committedAnywhere = plan.partitions.some((p) => p.current !== null);
+  const { members } = await describeGroup(kafka, request.groupId);
+  if (!committedAnywhere && members === 0 && !request.allowNewGroup)
+    return outcome(
+      'refused',
+      `group ${request.groupId} has no committed offset on ${topic} and no member: a mistyped --group? (pass --allow-new-group to give a new group its start offsets)`,
+    );
+  if (request.target.kind === 'dead-letter' && desired.size === 0)
+    return outcome(
+      'nothing-to-do',
+      `no dead letter of stage ${request.stage.stage} with code ${request.target.code} on ${topic}${request.target.since ? ' since the given time' : ''}`,
+    );
   if (changedOffsets(plan).size === 0) return outcome('nothing-to-do', 'the group is already at the target');
   const skipRefusal = (p: RewindPlan) =>
     p.skipped > 0n && !request.allowSkip

@@ -11,6 +11,7 @@ import {
   runRewind,
   serveReplayMetrics,
   REPLAY_STAGES,
+  UsageError,
   type RewindTarget,
 } from '@lrstream/replay';
 import { createLogger } from '@lrstream/runtime';
@@ -33,8 +34,9 @@ Options:
   --partition P             only this partition (repeatable)
   --dry-run                 print the plan (current and target offsets, records to re-read) and stop
   --coordinate              if the group has running members: pause them, move, resume
-  --lease DURATION          pause deadline: instances resume by themselves after it (default 5m)
+  --lease DURATION          pause deadline: instances resume by themselves after it (default 5m, at least 15s)
   --allow-skip              accept a forward move (records the group has not read are skipped for good)
+  --allow-new-group         accept a group with no committed offset (refused by default: a mistyped --group?)
   --wait                    after the move, follow the group until it has read again
   --wait-timeout DURATION   give up waiting after this long (default 10m; exit status 1)
   --json                    the outcome as JSON on standard output
@@ -60,6 +62,7 @@ export async function replayRewindCommand(args: string[]): Promise<number> {
         coordinate: { type: 'boolean', default: false },
         lease: { type: 'string', default: '5m' },
         'allow-skip': { type: 'boolean', default: false },
+        'allow-new-group': { type: 'boolean', default: false },
         wait: { type: 'boolean', default: false },
         'wait-timeout': { type: 'string', default: '10m' },
         json: { type: 'boolean', default: false },
@@ -111,6 +114,7 @@ export async function replayRewindCommand(args: string[]): Promise<number> {
         for (const pair of text.split(',')) {
           const m = /^(\d+):(\d+)$/.exec(pair.trim());
           if (!m) return usage(`--to-offset takes N or P:N,P:N; got "${text}"`);
+          if (offsetsByPartition.has(Number(m[1]))) return usage(`--to-offset names partition ${m[1]} twice`);
           offsetsByPartition.set(Number(m[1]), BigInt(m[2] as string));
         }
         target = { kind: 'offset', offset: -1n };
@@ -118,6 +122,8 @@ export async function replayRewindCommand(args: string[]): Promise<number> {
     }
     if (partitions?.some((p) => !Number.isInteger(p) || p < 0))
       return usage('--partition takes a partition number');
+    if (values['dead-letter-since'] && !values['to-dead-letter'])
+      return usage('--dead-letter-since goes with --to-dead-letter');
     leaseMs = parseDuration(values.lease);
     if (leaseMs < 15_000) return usage('--lease must be at least 15s');
     if (values.wait) waitMs = parseDuration(values['wait-timeout']);
@@ -155,6 +161,7 @@ export async function replayRewindCommand(args: string[]): Promise<number> {
         dryRun: values['dry-run'],
         coordinate: values.coordinate,
         allowSkip: values['allow-skip'],
+        allowNewGroup: values['allow-new-group'],
         leaseMs,
         waitMs,
       },
@@ -178,7 +185,7 @@ export async function replayRewindCommand(args: string[]): Promise<number> {
     return outcome.status === 'refused' ? 3 : 0;
   } catch (err) {
     process.stderr.write(`lrstream replay rewind: ${(err as Error).message}\n`);
-    return 1;
+    return err instanceof UsageError ? 2 : 1;
   } finally {
     await server?.close();
   }
