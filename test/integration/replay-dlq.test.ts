@@ -61,7 +61,7 @@ interface Summary {
 
 describe(
   'replay dlq: a defective convert dead-letters, the fixed one gets the dead letters back',
-  { timeout: 600_000 },
+  { timeout: 900_000 },
   () => {
     const run = randomUUID().slice(0, 8);
     const pipeline = new Pipeline({ name: 'rdlq', run, startFrom: 'latest' });
@@ -116,7 +116,7 @@ describe(
      * Keyed statement ids the run's pipeline must index: A as the defective (ralph) convert makes
      * them, B and C as the fixed (openedx) one does, by the domain converters (the oracle).
      */
-    const expectedDocs = new Set<string>();
+    const expectedDocs = new Map<string, Kind>();
     /**
      * Whether this run's events went through this run's pipeline only. On a shared stack another
      * pipeline's validate and convert may process them too (its statements, anonymized by this run's
@@ -125,7 +125,7 @@ describe(
      */
     let alone = true;
     /** This pipeline's documents of the run's events (keyed with the run's key). */
-    const indexed = async () => {
+    const indexed = async (kinds: readonly Kind[] = ['a', 'b', 'c']) => {
       await pipeline.es.indices
         .refresh({ index: `${pipeline.indexPrefix}*`, ignore_unavailable: true })
         .catch(() => undefined);
@@ -141,7 +141,7 @@ describe(
       for (const hit of result.hits.hits) {
         const id = hit._source?.lrstream?.event_id ?? '';
         perEvent.set(id, (perEvent.get(id) ?? 0) + 1);
-        if (hit._id && expectedDocs.has(hit._id)) expected += 1;
+        if (hit._id && kinds.includes(expectedDocs.get(hit._id) as Kind)) expected += 1;
       }
       const total = result.hits.hits.length;
       return {
@@ -153,8 +153,13 @@ describe(
       };
     };
     /** Exactly `n` expected documents, one per event, and (alone on the stack) no other. */
-    const assertIndexedOnce = async (t: { diagnostic(m: string): void }, n: number, message: string) => {
-      const docs = await indexed();
+    const assertIndexedOnce = async (
+      t: { diagnostic(m: string): void },
+      kinds: readonly Kind[],
+      message: string,
+    ) => {
+      const n = kinds.reduce((sum, k) => sum + N[k], 0);
+      const docs = await indexed(kinds);
       assert.equal(docs.expected, n, `${message}: ${JSON.stringify(docs)}`);
       if (alone)
         assert.deepEqual(docs, { total: n, events: n, maxPerEvent: 1, expected: n, other: 0 }, message);
@@ -193,8 +198,8 @@ describe(
           previous = key;
           return idle ? true : undefined;
         },
-        { timeoutMs: 60_000, intervalMs: 1000 },
-      );
+        { timeoutMs: 30_000, intervalMs: 1000 },
+      ).catch(() => undefined); // other pipelines' traffic can keep shared stages busy: best effort
     };
 
     const snapshot = async (stage: Stage, label: string) => {
@@ -282,7 +287,7 @@ describe(
           lines[kind].push(line);
           const statementId =
             kind === 'a' ? ralph.convert(e, `${line}\n`).statement?.id : o.statements[0]?.id;
-          if (kind !== 'x') statementIds.push(String(statementId));
+          if (kind !== 'x') statementIds.push(`${kind} ${String(statementId)}`);
         }
 
       await pipeline.startAll({ convert: DEFECTIVE });
@@ -299,15 +304,16 @@ describe(
       const kindOf = new Map(raw.map((r) => [r.slice(2), r[0] as Kind]));
       for (const [keyed, id] of keyedEventIds(kindOf.keys(), join(pipeline.dir, 'key')))
         keyedIds.set(keyed, kindOf.get(id) as Kind);
-      for (const keyed of keyedStatementIds(statementIds, join(pipeline.dir, 'key')).keys())
-        expectedDocs.add(keyed);
+      const kindOfStatement = new Map(statementIds.map((s) => [s.slice(2), s[0] as Kind]));
+      for (const [keyed, id] of keyedStatementIds(kindOfStatement.keys(), join(pipeline.dir, 'key')))
+        expectedDocs.set(keyed, kindOfStatement.get(id) as Kind);
       const distinct = (letters: string[], kind: Kind) =>
         new Set(letters.filter((l) => l.startsWith(`${kind} `)).map((l) => l.split(' ')[4])).size;
       await waitFor(
         'the defective run: A indexed, B, C and X dead-lettered',
         async () => {
           const letters = await myDeadLetters();
-          const docs = await indexed();
+          const docs = await indexed(['a']);
           const all = (['b', 'c', 'x'] as const).every((k) => distinct(letters, k) >= N[k]);
           return all && docs.expected >= N.a ? true : undefined;
         },
@@ -344,7 +350,7 @@ describe(
         },
         'every B, C and X event dead-lettered with the code of its kind, no A event',
       );
-      await assertIndexedOnce(t, N.a, 'A indexed once each, nothing else');
+      await assertIndexedOnce(t, ['a'], 'A indexed once each, nothing else');
     });
 
     test('list: counts by stage and code, samples without the payload', async () => {
@@ -504,14 +510,14 @@ describe(
         },
       );
       await quiet();
-      await assertIndexedOnce(t, all, 'each event indexed exactly once');
+      await assertIndexedOnce(t, ['a', 'b', 'c'], 'each event indexed exactly once');
 
       const second = await redrive([...eventIdArgs('b', 'c'), ...waitArgs]);
       assert.equal(second.result.code, 0);
       assert.equal(second.summary.redriven, 0, 'a second redrive redrives nothing');
       assert.equal(second.summary.skipped.redriven, L('b', 'c'));
       await quiet();
-      await assertIndexedOnce(t, all, 'still exactly once');
+      await assertIndexedOnce(t, ['a', 'b', 'c'], 'still exactly once');
     });
 
     test('loop guard: an event no converter knows is parked after --max-attempts', async () => {
