@@ -105,8 +105,13 @@ describe(
       return { summary: JSON.parse(result.stdout) as Summary, result };
     };
 
-    const eventIdArgs = (...kinds: Kind[]) =>
-      kinds.flatMap((k) => deadLetterIds[k].flatMap((id) => ['--event-id', id]));
+    // Selected by event id, and read from a minute before the run (as an operator bounds a
+    // selection by time: the shared dead-letter topic holds every other run's dead letters too).
+    const eventIdArgs = (...kinds: Kind[]) => [
+      '--since',
+      new Date(t0 - 60_000).toISOString(),
+      ...kinds.flatMap((k) => deadLetterIds[k].flatMap((id) => ['--event-id', id])),
+    ];
     const waitArgs = ['--wait', '--group', pipeline.groupId('convert'), '--wait-timeout', '120'];
 
     /** Documents of this run's course, and how many per event id. */
@@ -459,7 +464,14 @@ describe(
       });
       await producer.disconnect();
 
-      const unavailable = await redrive(['--event-id', `rd-${run}-u1`, '--event-id', `rd-${run}-u2`]);
+      const unavailable = await redrive([
+        '--since',
+        '10m',
+        '--event-id',
+        `rd-${run}-u1`,
+        '--event-id',
+        `rd-${run}-u2`,
+      ]);
       assert.equal(unavailable.result.code, 1, 'unavailable dead letters make the exit status 1');
       assert.equal(unavailable.summary.selected, 2);
       assert.equal(unavailable.summary.unavailable, 2);
@@ -467,11 +479,18 @@ describe(
       const reasons = Object.keys(unavailable.summary.reasons).join(' | ');
       assert.match(reasons, /past the end of its partition, and the dead letter holds only the first bytes/);
       assert.match(reasons, /past the end of its partition, and its payload is what the stage kept/);
-      const again = await redrive(['--event-id', `rd-${run}-u1`, '--event-id', `rd-${run}-u2`]);
+      const again = await redrive([
+        '--since',
+        '10m',
+        '--event-id',
+        `rd-${run}-u1`,
+        '--event-id',
+        `rd-${run}-u2`,
+      ]);
       assert.equal(again.summary.skipped.unavailable, 2, 'recorded in the ledger: not tried twice');
       assert.equal(again.result.code, 0);
 
-      const fallback = await redrive(['--dry-run', '--event-id', `rd-${run}-u3`]);
+      const fallback = await redrive(['--dry-run', '--since', '10m', '--event-id', `rd-${run}-u3`]);
       assert.equal(fallback.summary.redriven, 1);
       assert.equal(
         fallback.summary.redrivenFromPayload,

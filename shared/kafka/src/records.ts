@@ -184,7 +184,9 @@ export async function scanRanges(
     });
     await consumer.run({
       autoCommit: false,
-      eachBatchAutoResolve: false,
+      // Resolving each batch moves the fetch position on (nothing is committed: autoCommit is off);
+      // without it the consumer would fetch the same batch again and again.
+      eachBatchAutoResolve: true,
       eachBatch: async ({ batch }) => {
         try {
           const range = rangeOf(batch.partition, batch.firstOffset());
