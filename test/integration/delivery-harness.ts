@@ -123,11 +123,14 @@ export class Pipeline {
     );
   }
 
-  /** Starts a service as its own process and waits for /readyz (failing if the process exits). */
-  async start(name: Service): Promise<ServiceProcess> {
+  /**
+   * Starts a service as its own process and waits for /readyz (failing if the process exits);
+   * `extraEnv` adds to (or overrides) the run's environment for this process only.
+   */
+  async start(name: Service, extraEnv: NodeJS.ProcessEnv = {}): Promise<ServiceProcess> {
     assert.ok(!this.services.get(name) || this.services.get(name)!.exitedAlready, `${name} already runs`);
     const metricsPort = await freePort();
-    const env: NodeJS.ProcessEnv = { ...this.env, METRICS_PORT: String(metricsPort) };
+    const env: NodeJS.ProcessEnv = { ...this.env, ...extraEnv, METRICS_PORT: String(metricsPort) };
     if (name === 'ingest') {
       this.ingestPort = await freePort();
       env.INGEST_PORT = String(this.ingestPort);
@@ -216,10 +219,15 @@ export class Pipeline {
   }
 
   /** Downstream first, so each stage's group has joined before anything reaches it. */
-  async startAll(): Promise<void> {
+  async startAll(extraEnv: Partial<Record<Service, NodeJS.ProcessEnv>> = {}): Promise<void> {
     await this.writeCredentials();
     for (const name of ['index', 'anonymize', 'convert', 'validate', 'ingest'] as const)
-      await this.start(name);
+      await this.start(name, extraEnv[name]);
+  }
+
+  /** The environment the run's services get (brokers, registry, Elasticsearch, key file...). */
+  get serviceEnv(): NodeJS.ProcessEnv {
+    return { ...this.env };
   }
 
   /** POSTs tracking-log lines (NDJSON) to ingest; anything but 200 fails. */

@@ -11,3 +11,4 @@ export * from './input-decoder.js';
 export * from './stage-loop.js';
 export * from './control.js';
 export * from './groups.js';
+export * from './records.js';

@@ -8,3 +8,8 @@ export * from './reindex-es.js';
 export * from './reindex-kafka.js';
 export * from './reindex.js';
 export * from './reindex-run.js';
+export * from './dlq-select.js';
+export * from './dlq-decide.js';
+export * from './dlq-store.js';
+export * from './dlq-redrive.js';
+export * from './dlq-list.js';

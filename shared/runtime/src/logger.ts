@@ -1,15 +1,20 @@
 // Structured JSON logs. One logger per process, bound to the service name; never log payloads.
-import { destination, pino, type Logger } from 'pino';
+import { destination as pinoDestination, pino, type Logger } from 'pino';
 
 export type { Logger };
 
-/** `toStderr`: for command-line tools whose standard output is their result. */
+/**
+ * Where lines go: stdout by default; a file descriptor (2: stderr, for commands whose stdout is
+ * their output) or a file path (appended to). `{ toStderr: true }` is the same as 2.
+ */
+export type LogDestination = number | string | { toStderr?: boolean };
+
 export function createLogger(
   bindings: { service: string; version?: string },
   level?: string,
-  options: { toStderr?: boolean } = {},
+  destination?: LogDestination,
 ): Logger {
-  const settings = {
+  const options = {
     level: level ?? process.env.LOG_LEVEL ?? 'info',
     base: { service: bindings.service, ...(bindings.version ? { version: bindings.version } : {}) },
     timestamp: pino.stdTimeFunctions.isoTime,
@@ -19,5 +24,7 @@ export function createLogger(
       censor: '[redacted]',
     },
   };
-  return options.toStderr ? pino(settings, destination(2)) : pino(settings);
+  const dest = typeof destination === 'object' ? (destination.toStderr ? 2 : undefined) : destination;
+  if (dest === undefined) return pino(options);
+  return pino(options, pinoDestination({ dest, sync: true, mkdir: typeof dest === 'string' }));
 }

@@ -104,8 +104,8 @@ export interface RedriveEntry {
   /** Stage that dead-lettered the record. */
   stage: string;
   error_code: string;
-  /** redriven: re-injected; parked: attempt limit reached; unavailable: the original record is gone and the dead letter does not hold it. */
-  status: 'redriven' | 'parked' | 'unavailable';
+  /** redriven: re-injected; parked: attempt limit reached; unavailable: the original record is gone and the dead letter does not hold it; duplicate: another dead letter of the same source record was redriven (the stage dead-lettered that record twice). */
+  status: 'redriven' | 'parked' | 'unavailable' | 'duplicate';
   target_topic: null | string;
   target_partition: null | number;
   /** 1 for a first redrive; one more each time the same event is redriven again. */
@@ -113,6 +113,12 @@ export interface RedriveEntry {
   /** For parked and unavailable entries: why, in one sentence without personal data. */
   reason: null | string;
   at: number;
+  /** Offset of the re-injected record in target_topic/target_partition (redriven entries). */
+  target_offset: null | number;
+  /** The dead letter's source record (the record the stage failed on): a record is redriven once, however many dead letters it has. */
+  source_topic: null | string;
+  source_partition: null | number;
+  source_offset: null | number;
 }
 
 // source-format.v1.avsc

@@ -16,6 +16,7 @@ type Operation = (args: string[]) => Promise<number>;
 const OPERATIONS: Record<string, () => Promise<Operation>> = {
   rewind: async () => (await import('./replay/rewind.js')).replayRewindCommand,
   reindex: async () => (await import('./replay/reindex.js')).replayReindexCommand,
+  dlq: async () => (await import('./replay/dlq.js')).replayDlqCommand,
 };
 
 export async function replayCommand(args: string[]): Promise<number> {
