@@ -47,7 +47,14 @@ function fail(what: string, err: unknown): Error {
   return storeUnavailable(what, err);
 }
 
+// The pinned SDK supports this project's Node 20 (package.json engines); its notice that later
+// releases will not is printed once per process on stderr, outside the JSON logs: off.
+function quietSdk(): void {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+}
+
 export function createS3Store(options: S3StoreOptions): ObjectStore {
+  quietSdk();
   const client = new S3Client({
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     region: options.region ?? 'us-east-1',
@@ -106,8 +113,9 @@ export function createS3Store(options: S3StoreOptions): ObjectStore {
         } catch (err) {
           throw fail('a listing', err);
         }
+        // Folder markers (S3Proxy's filesystem provider lists folders as `name/`) are not objects.
         for (const o of page.Contents ?? [])
-          if (o.Key) out.push({ key: o.Key.slice(base.length), size: o.Size ?? 0 });
+          if (o.Key && !o.Key.endsWith('/')) out.push({ key: o.Key.slice(base.length), size: o.Size ?? 0 });
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (token);
       return out.sort((a, b) => (a.key < b.key ? -1 : 1));
@@ -125,6 +133,7 @@ export function createS3Store(options: S3StoreOptions): ObjectStore {
 /** Creates the bucket when it does not exist (the local stack's set-up step; tests). */
 export async function ensureBucket(options: S3StoreOptions): Promise<void> {
   const { CreateBucketCommand, HeadBucketCommand } = await import('@aws-sdk/client-s3');
+  quietSdk();
   const client = new S3Client({
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     region: options.region ?? 'us-east-1',
