@@ -9,3 +9,4 @@ export * from './catalogue.js';
 export * from './dead-letter.js';
 export * from './input-decoder.js';
 export * from './stage-loop.js';
+export * from './partition-consumer.js';
