@@ -2,7 +2,7 @@
 // directory or S3-compatible storage, with manifests; see archiver.ts for the guarantees.
 import { openStore, storeConfigProblems } from '@lrstream/archive';
 import {
-  createInputDecoder,
+  DECODE_CODES,
   createKafka,
   createSchemaCodec,
   createPartitionConsumer,
@@ -29,6 +29,8 @@ export interface RunningArchive {
   stop(): Promise<void>;
 }
 
+type Decoded = { ok: true; value: unknown } | { ok: false; code: string };
+
 const fullName = (id: TopicId): string => {
   const s = valueSchemaOf(id) as { name: string; namespace?: string };
   return s.name.includes('.') ? s.name : `${s.namespace ? `${s.namespace}.` : ''}${s.name}`;
@@ -49,17 +51,22 @@ export async function startArchive(env: NodeJS.ProcessEnv = process.env): Promis
   const kafka = createKafka({ brokers: [...config.brokers], clientId: 'lrstream-archive', log });
   const codec = createSchemaCodec({ url: config.registryUrl });
   const ids = config.topics as ArchivableTopic[];
-  const decoders = new Map(
-    ids.map((id) => [
-      TOPICS[id],
-      createInputDecoder({
-        expected: { fullName: fullName(id), schema: valueSchemaOf(id) },
-        codec,
-        requireKey: false,
-        unknownIdGraceMs: 60_000,
-      }),
-    ]),
-  );
+  const expected = new Map(ids.map((id) => [TOPICS[id], fullName(id)]));
+  // Decoded with the writer's schema (the registry client caches it): the archive keeps what was
+  // written. A record that does not decode is archived as bytes with the runtime's code.
+  const decode = async (topic: string, value: Buffer | null): Promise<Decoded> => {
+    if (value === null || value.length === 0) return { ok: false, code: DECODE_CODES.nullValue };
+    const id = wireSchemaId(value);
+    if (id === undefined) return { ok: false, code: DECODE_CODES.notAvro };
+    const writer = await codec.writerName(id); // retryable when the registry does not answer
+    if (writer === null) return { ok: false, code: DECODE_CODES.unknownId };
+    if (writer !== expected.get(topic)) return { ok: false, code: DECODE_CODES.wrongSchema };
+    try {
+      return { ok: true, value: await codec.decode(value) };
+    } catch {
+      return { ok: false, code: DECODE_CODES.badAvro };
+    }
+  };
 
   const consumer = await createPartitionConsumer({
     kafka,
@@ -71,10 +78,7 @@ export async function startArchive(env: NodeJS.ProcessEnv = process.env): Promis
     store,
     log,
     metrics,
-    decode: async (topic, record) => {
-      const decoded = await decoders.get(topic)!.decode(record);
-      return decoded.ok ? { ok: true, value: decoded.value } : { ok: false, code: decoded.code };
-    },
+    decode: (topic, record) => decode(topic, record.value),
     seek: consumer.seek,
     commit: consumer.commit,
     watermarks: consumer.watermarks,
