@@ -13,7 +13,9 @@ Run "lrstream replay <operation> --help" for its options; docs/replay.md has a r
 
 type Operation = (args: string[]) => Promise<number>;
 
-const OPERATIONS: Record<string, () => Promise<Operation>> = {};
+const OPERATIONS: Record<string, () => Promise<Operation>> = {
+  archive: async () => (await import('./replay/archive.js')).replayArchiveCommand,
+};
 
 export async function replayCommand(args: string[]): Promise<number> {
   const [name, ...rest] = args;
