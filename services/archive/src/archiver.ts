@@ -37,6 +37,7 @@ export interface ArchiverPorts {
   seek(tp: TopicPartition, offset: string): void;
   commit(tp: TopicPartition, nextOffset: string): Promise<void>;
   watermarks(topic: string): Promise<Map<number, { low: string; high: string }>>;
+  committed(topic: string): Promise<Map<number, string>>;
   schemaIdOf(value: Buffer | null): number | null;
   startFrom: 'earliest' | 'latest';
   maxRecords: number;
@@ -156,10 +157,23 @@ export function createArchiver(ports: ArchiverPorts): Archiver {
         const point = await withRetry('Reading the archive state', () =>
           resumePoint(store, tp.topic, tp.partition),
         );
-        const next =
-          point.end !== undefined
-            ? point.end + 1
-            : Number((ports.startFrom === 'latest' ? mark?.high : mark?.low) ?? 0);
+        let next: number;
+        let from: string = point.source;
+        if (point.end !== undefined) next = point.end + 1;
+        else {
+          // Nothing archived yet. The group's commit, when there is one, is where an earlier run of
+          // this archive began (committed at once, below): a restart before the first object of a
+          // partition must not jump to "latest" again and skip what came meanwhile.
+          const committed = Number((await ports.committed(tp.topic)).get(tp.partition) ?? -1);
+          if (committed >= 0) {
+            next = committed;
+            from = 'commit';
+          } else {
+            next = Number((ports.startFrom === 'latest' ? mark?.high : mark?.low) ?? 0);
+            from = ports.startFrom;
+            await ports.commit(tp, String(next));
+          }
+        }
         partitions.set(keyOf(tp), {
           ...tp,
           next,
@@ -174,10 +188,12 @@ export function createArchiver(ports: ArchiverPorts): Archiver {
         if (point.end !== undefined) metrics.lastArchivedOffset.set(labels(tp), point.end);
         ports.seek(tp, String(next));
         log.info(
-          { topic: tp.topic, partition: tp.partition, next, from: point.source, startFrom: ports.startFrom },
+          { topic: tp.topic, partition: tp.partition, next, from },
           point.end !== undefined
             ? 'Partition resumes after the last archived offset in the store.'
-            : 'Nothing of this partition is archived yet; starting from the START_FROM position.',
+            : from === 'commit'
+              ? 'Nothing of this partition is archived yet; resuming where this group began.'
+              : 'Nothing of this partition is archived yet; starting from the START_FROM position (committed).',
         );
       }
     });

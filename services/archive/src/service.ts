@@ -82,6 +82,7 @@ export async function startArchive(env: NodeJS.ProcessEnv = process.env): Promis
     seek: consumer.seek,
     commit: consumer.commit,
     watermarks: consumer.watermarks,
+    committed: consumer.committed,
     schemaIdOf: (value) => (value ? (wireSchemaId(value) ?? null) : null),
     startFrom: config.startFrom,
     maxRecords: config.maxRecords,

@@ -52,6 +52,8 @@ export interface PartitionConsumer {
   seek(tp: TopicPartition, offset: string): void;
   /** Commits `nextOffset` (the next record to read) for monitoring and for other readers of the group. */
   commit(tp: TopicPartition, nextOffset: string): Promise<void>;
+  /** The group's committed offsets of a topic's partitions (-1: none). */
+  committed(topic: string): Promise<Map<number, string>>;
   /** Low and high watermarks of a topic's partitions. */
   watermarks(topic: string): Promise<Map<number, { low: string; high: string }>>;
   /** Joined, and the last assignment settled. */
@@ -165,6 +167,10 @@ export async function createPartitionConsumer(options: PartitionConsumerOptions)
     seek: (tp, offset) => consumer.seek({ topic: tp.topic, partition: tp.partition, offset }),
     commit: (tp, nextOffset) =>
       consumer.commitOffsets([{ topic: tp.topic, partition: tp.partition, offset: nextOffset }]),
+    async committed(topic) {
+      const [offsets] = await admin.fetchOffsets({ groupId: options.groupId, topics: [topic] });
+      return new Map((offsets?.partitions ?? []).map((p) => [p.partition, p.offset]));
+    },
     async watermarks(topic) {
       const offsets = await admin.fetchTopicOffsets(topic);
       return new Map(offsets.map((o) => [o.partition, { low: o.low, high: o.high }]));
