@@ -32,7 +32,15 @@ export const INDEX_CONFIG = {
     type: 'string',
     env: 'INDEX_PREFIX',
     default: 'lrstream-xapi',
-    doc: 'monthly indices <prefix>-YYYY.MM behind the read alias <prefix>',
+    doc: 'the read alias; generation 0 writes monthly indices <prefix>-YYYY.MM, generation N <prefix>-gN-YYYY.MM',
+  },
+  generation: {
+    type: 'int',
+    env: 'INDEX_GENERATION',
+    default: 0,
+    min: 0,
+    max: 9999,
+    doc: 'index generation written (0: the layout before generations; see lrstream replay reindex)',
   },
   bulkMaxDocs: {
     type: 'int',

@@ -16,8 +16,16 @@ export {
 export { createSink, SINK_NAME, type BulkFn, type SinkOptions } from './sink.js';
 export { createIndexMetrics, type IndexMetrics, type Store } from './metrics.js';
 export { deleteExpiredIndices, expiredIndices, dayOfIndex } from './retention.js';
+export * from './generation.js';
 export {
   ensureTemplate,
+  ensureGenerationTemplate,
+  decideTemplateAlias,
+  templatesOf,
+  attachesAlias,
+  type IndexTemplateRequest,
+  type TemplateAliasDecision,
+  type TemplateFile,
   loadTemplateFile,
   templateFor,
   assertIndexPrefix,

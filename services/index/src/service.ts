@@ -23,7 +23,14 @@ import { createIndexMetrics } from './metrics.js';
 import { deleteExpiredIndices } from './retention.js';
 import { createSink } from './sink.js';
 import { anonymizedStore, identifiedStore } from './stores.js';
-import { assertIndexPrefix, ensureTemplate, loadTemplateFile, templateFor } from './template.js';
+import { generationRoot } from './generation.js';
+import {
+  assertIndexPrefix,
+  ensureGenerationTemplate,
+  ensureTemplate,
+  loadTemplateFile,
+  templateFor,
+} from './template.js';
 
 const DAY_MS = 86_400_000;
 
@@ -53,7 +60,14 @@ export async function startIndex(env: NodeJS.ProcessEnv = process.env): Promise<
   const stages: RunningStage[] = [];
   const closers: (() => Promise<void>)[] = [];
   try {
-    await ensureTemplate(es, templateFor(file, { prefix: config.indexPrefix, replicas: config.replicas }));
+    const generation = config.generation;
+    await ensureGenerationTemplate(es, file, {
+      alias: config.indexPrefix,
+      generation,
+      group: config.groupId,
+      replicas: config.replicas,
+      log,
+    });
     stages.push(
       await runStage<XapiAnonymized>({
         stage: 'index',
@@ -66,7 +80,13 @@ export async function startIndex(env: NodeJS.ProcessEnv = process.env): Promise<
         input: 'xapiAnonymized',
         outputs: [],
         deadLetter: 'deadLetterAnonymized',
-        process: createSink({ ...anonymizedStore(config.indexPrefix), bulk, limits, metrics, log }),
+        process: createSink({
+          ...anonymizedStore(generationRoot(config.indexPrefix, generation)),
+          bulk,
+          limits,
+          metrics,
+          log,
+        }),
         ...stageRuntimeOptions(config),
       }),
     );
@@ -118,7 +138,13 @@ export async function startIndex(env: NodeJS.ProcessEnv = process.env): Promise<
   const healthy = () => stages.every((s) => s.healthy());
   const server = await serveMetrics(registry, { port: config.metricsPort, ready, healthy });
   log.info(
-    { metricsPort: server.port, alias: config.indexPrefix, identified: config.identified },
+    {
+      metricsPort: server.port,
+      alias: config.indexPrefix,
+      generation: config.generation,
+      groupId: config.groupId,
+      identified: config.identified,
+    },
     'index started',
   );
   return {

@@ -9,4 +9,6 @@ export * from './catalogue.js';
 export * from './dead-letter.js';
 export * from './input-decoder.js';
 export * from './stage-loop.js';
+export * from './control.js';
+export * from './groups.js';
 export * from './partition-consumer.js';

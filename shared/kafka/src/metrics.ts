@@ -14,6 +14,8 @@ export interface StageMetrics {
   commitFailures: Counter<string>;
   /** 1 while a partition is paused because its retry budget was spent, by the last error code. */
   stalledPartitions: Gauge<'topic' | 'partition' | 'code'>;
+  /** 1 while the stage's consumer has left its group on an operator's command (replay rewind). */
+  pausedByOperator: Gauge<string>;
   processingSeconds: Histogram<string>;
   batchSize: Histogram<string>;
   lag: Gauge<'topic' | 'partition'>;
@@ -71,6 +73,11 @@ export function createStageMetrics(stage: string, registry: Registry): StageMetr
       name: `${p}_partition_stalled`,
       help: '1 while a partition is paused: its retry budget was spent on the error code shown.',
       labelNames: ['topic', 'partition', 'code'],
+      registers,
+    }),
+    pausedByOperator: new Gauge({
+      name: `${p}_paused_by_operator`,
+      help: "1 while the consumer has left its group on an operator's pause (lrstream replay rewind --coordinate).",
       registers,
     }),
     processingSeconds: new Histogram({

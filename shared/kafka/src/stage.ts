@@ -11,9 +11,13 @@
 //   and why) and is tried again after `stallProbeMs`; nothing is skipped.
 // - A consumer that crashes for good makes the service fatal: `onFatal` (the process exits non-zero
 //   and its supervisor restarts it); /healthz fails from then on.
+// - An operator can make the group's instances leave the group for a while (control.ts), so that
+//   `lrstream replay rewind --coordinate` can move its offsets: the consumer disconnects after its
+//   batch in hand and a new one joins on resume (or when the pause's lease runs out).
 import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import { describeErrorSafely, type Logger } from '@lrstream/runtime';
 import { TOPICS, valueSchemaOf, type TopicId } from '@lrstream/schemas';
+import { watchControl, type ControlState, type ControlWatcher } from './control.js';
 import { createInputDecoder } from './input-decoder.js';
 import type { StageMetrics } from './metrics.js';
 import type { SchemaCodec } from './registry.js';
@@ -43,6 +47,8 @@ export interface StageOptions<T> {
   stallProbeMs?: number;
   /** Called once when the consumer died for good; the default exits the process with status 1. */
   onFatal?(err: unknown): void;
+  /** Obey pause/resume commands on the control topic (default true). */
+  control?: boolean;
 }
 
 export interface RunningStage {
@@ -79,10 +85,8 @@ export async function runStage<T>(options: StageOptions<T>): Promise<RunningStag
 
   const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   const admin = kafka.admin();
-  const consumer: Consumer = kafka.consumer({
-    groupId: options.groupId,
-    maxBytesPerPartition: 4 * 1024 * 1024,
-  });
+  // Replaced when the stage resumes after an operator's pause; null while paused.
+  let consumer: Consumer | null = null;
   await producer.connect();
   await admin.connect();
 
@@ -128,12 +132,13 @@ export async function runStage<T>(options: StageOptions<T>): Promise<RunningStag
     },
     commit: async (name, partition, offset) => {
       await startOffsets; // a start offset committed later must never move a partition back
+      if (!consumer) throw new Error('no consumer to commit with');
       await consumer.commitOffsets([{ topic: name, partition, offset }]);
     },
   });
 
   /** Commits, for assigned partitions without a committed offset, the START_FROM position. */
-  const settleStartOffsets = async (partitions: number[]): Promise<void> => {
+  const settleStartOffsets = async (c: Consumer, partitions: number[]): Promise<void> => {
     for (let attempt = 1; !stopping; attempt += 1) {
       try {
         const [committed] = await admin.fetchOffsets({ groupId: options.groupId, topics: [topic] });
@@ -146,9 +151,9 @@ export async function runStage<T>(options: StageOptions<T>): Promise<RunningStag
             const b = bounds.get(partition);
             return { topic, partition, offset: (startFrom === 'latest' ? b?.high : b?.low) ?? '0' };
           });
-          await consumer.commitOffsets(targets);
+          await c.commitOffsets(targets);
           // The fetch position must be the committed one (kafkajs may have resolved "latest" earlier).
-          for (const t of targets) consumer.seek(t);
+          for (const t of targets) c.seek(t);
           log.info({ startFrom, partitions: targets }, 'start offsets committed');
         }
         startOffsetsSettled = true;
@@ -160,73 +165,143 @@ export async function runStage<T>(options: StageOptions<T>): Promise<RunningStag
     }
   };
 
-  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-    joined = true;
-    lastJoinedOrStarted = Date.now();
-    startOffsetsSettled = false;
-    const assigned = (payload.memberAssignment[topic] ?? []) as number[];
-    startOffsets = settleStartOffsets(assigned);
-  });
-  consumer.on(consumer.events.CRASH, ({ payload }) => {
-    joined = false;
-    lastJoinedOrStarted = Date.now();
-    log.error({ error: describeErrorSafely(payload.error), restart: payload.restart }, 'consumer crashed');
-    if (!payload.restart && !stopping) {
-      fatal = true;
-      onFatal(payload.error);
+  const clearStalled = () => {
+    for (const [partition, { code, timer }] of stalled) {
+      clearTimeout(timer);
+      metrics.stalledPartitions.remove({ topic, partition: String(partition), code });
     }
-  });
-
-  const handleBatch = async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) => {
-    await startOffsets;
-    const result = await loop.handle(
-      {
-        topic: batch.topic,
-        partition: batch.partition,
-        records: batch.messages,
-        highWatermark: batch.highWatermark,
-      },
-      { isActive: () => !stopping && isRunning() && !isStale(), heartbeat },
-    );
-    if (result.kind === 'done') {
-      const last = batch.messages[batch.messages.length - 1];
-      if (last) resolveOffset(last.offset);
-      const was = stalled.get(batch.partition);
-      if (was) {
-        metrics.stalledPartitions.remove({ topic, partition: String(batch.partition), code: was.code });
-        stalled.delete(batch.partition);
-        log.info({ partition: batch.partition }, 'partition flowing again');
-      }
-    } else if (result.kind === 'stalled') {
-      const first = batch.messages[0];
-      const partitions = [{ topic, partitions: [batch.partition] }];
-      consumer.pause(partitions);
-      if (first) consumer.seek({ topic, partition: batch.partition, offset: first.offset });
-      const previous = stalled.get(batch.partition);
-      if (previous)
-        metrics.stalledPartitions.remove({ topic, partition: String(batch.partition), code: previous.code });
-      metrics.stalledPartitions.set({ topic, partition: String(batch.partition), code: result.code }, 1);
-      const timer = setTimeout(() => {
-        if (!stopping) consumer.resume(partitions);
-      }, options.stallProbeMs ?? 30_000);
-      timer.unref();
-      stalled.set(batch.partition, { code: result.code, timer });
-    }
+    stalled.clear();
   };
 
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: startFrom === 'earliest' });
-  await consumer.run({ eachBatchAutoResolve: false, autoCommit: false, eachBatch: handleBatch });
+  const startConsumer = async (): Promise<void> => {
+    const c: Consumer = kafka.consumer({
+      groupId: options.groupId,
+      maxBytesPerPartition: 4 * 1024 * 1024,
+    });
+    c.on(c.events.GROUP_JOIN, ({ payload }) => {
+      joined = true;
+      lastJoinedOrStarted = Date.now();
+      startOffsetsSettled = false;
+      const assigned = (payload.memberAssignment[topic] ?? []) as number[];
+      startOffsets = settleStartOffsets(c, assigned);
+    });
+    c.on(c.events.CRASH, ({ payload }) => {
+      joined = false;
+      lastJoinedOrStarted = Date.now();
+      log.error({ error: describeErrorSafely(payload.error), restart: payload.restart }, 'consumer crashed');
+      if (!payload.restart && !stopping) {
+        fatal = true;
+        onFatal(payload.error);
+      }
+    });
+
+    const handleBatch = async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) => {
+      await startOffsets;
+      const result = await loop.handle(
+        {
+          topic: batch.topic,
+          partition: batch.partition,
+          records: batch.messages,
+          highWatermark: batch.highWatermark,
+        },
+        { isActive: () => !stopping && isRunning() && !isStale(), heartbeat },
+      );
+      if (result.kind === 'done') {
+        const last = batch.messages[batch.messages.length - 1];
+        if (last) resolveOffset(last.offset);
+        const was = stalled.get(batch.partition);
+        if (was) {
+          metrics.stalledPartitions.remove({ topic, partition: String(batch.partition), code: was.code });
+          stalled.delete(batch.partition);
+          log.info({ partition: batch.partition }, 'partition flowing again');
+        }
+      } else if (result.kind === 'stalled') {
+        const first = batch.messages[0];
+        const partitions = [{ topic, partitions: [batch.partition] }];
+        c.pause(partitions);
+        if (first) c.seek({ topic, partition: batch.partition, offset: first.offset });
+        const previous = stalled.get(batch.partition);
+        if (previous)
+          metrics.stalledPartitions.remove({
+            topic,
+            partition: String(batch.partition),
+            code: previous.code,
+          });
+        metrics.stalledPartitions.set({ topic, partition: String(batch.partition), code: result.code }, 1);
+        const timer = setTimeout(() => {
+          if (!stopping && consumer === c) c.resume(partitions);
+        }, options.stallProbeMs ?? 30_000);
+        timer.unref();
+        stalled.set(batch.partition, { code: result.code, timer });
+      }
+    };
+
+    consumer = c;
+    lastJoinedOrStarted = Date.now();
+    await c.connect();
+    await c.subscribe({ topic, fromBeginning: startFrom === 'earliest' });
+    await c.run({ eachBatchAutoResolve: false, autoCommit: false, eachBatch: handleBatch });
+  };
+
+  /** Leaves the group: the batch in hand either commits or is abandoned uncommitted. */
+  const stopConsumer = async (): Promise<void> => {
+    const c = consumer;
+    joined = false;
+    clearStalled();
+    if (!c) return;
+    await c.disconnect();
+    // Only now: the batch in hand commits with the consumer that fetched it.
+    if (consumer === c) consumer = null;
+  };
+
+  // Pause and resume commands are applied one after the other, in the order they came.
+  let pausedBy: string | null = null;
+  let transitions: Promise<void> = Promise.resolve();
+  const onControl = (state: ControlState) => {
+    transitions = transitions.then(async () => {
+      if (stopping) return;
+      try {
+        if (state.paused && !pausedBy) {
+          pausedBy = state.commandId;
+          metrics.pausedByOperator.set(1);
+          log.info(
+            { group: options.groupId, command: state.commandId, until: new Date(state.until).toISOString() },
+            "leaving the group on an operator's pause",
+          );
+          await stopConsumer();
+          log.info({ group: options.groupId, command: state.commandId }, 'paused: consumer left the group');
+        } else if (!state.paused && pausedBy) {
+          log.info({ group: options.groupId, after: pausedBy }, "resuming after an operator's pause");
+          pausedBy = null;
+          metrics.pausedByOperator.set(0);
+          await startConsumer();
+        }
+      } catch (err) {
+        fatal = true;
+        onFatal(err);
+      }
+    });
+  };
+
+  await startConsumer();
+  const watcher: ControlWatcher | null =
+    options.control === false
+      ? null
+      : await watchControl({ kafka, codec, groupId: options.groupId, log, onChange: onControl });
   log.info({ input: topic, group: options.groupId, startFrom }, 'stage started');
 
   return {
-    ready: () => joined && startOffsetsSettled && stalled.size === 0 && !stopping && !fatal,
-    healthy: () => !fatal && (joined || Date.now() - lastJoinedOrStarted < REJOIN_GRACE_MS),
+    ready: () => joined && startOffsetsSettled && stalled.size === 0 && !stopping && !fatal && !pausedBy,
+    // Paused on purpose is healthy: a supervisor must not restart a stage an operator paused.
+    healthy: () =>
+      !fatal && (pausedBy !== null || joined || Date.now() - lastJoinedOrStarted < REJOIN_GRACE_MS),
     async stop() {
       stopping = true;
+      await watcher?.stop();
+      await transitions;
       for (const { timer } of stalled.values()) clearTimeout(timer);
       // disconnect() waits for the batch in hand: it either commits or is abandoned uncommitted.
-      await consumer.disconnect();
+      await stopConsumer();
       await producer.disconnect();
       await admin.disconnect();
     },

@@ -1,10 +1,15 @@
 // Structured JSON logs. One logger per process, bound to the service name; never log payloads.
-import { pino, type Logger } from 'pino';
+import { destination, pino, type Logger } from 'pino';
 
 export type { Logger };
 
-export function createLogger(bindings: { service: string; version?: string }, level?: string): Logger {
-  return pino({
+/** `toStderr`: for command-line tools whose standard output is their result. */
+export function createLogger(
+  bindings: { service: string; version?: string },
+  level?: string,
+  options: { toStderr?: boolean } = {},
+): Logger {
+  const settings = {
     level: level ?? process.env.LOG_LEVEL ?? 'info',
     base: { service: bindings.service, ...(bindings.version ? { version: bindings.version } : {}) },
     timestamp: pino.stdTimeFunctions.isoTime,
@@ -13,5 +18,6 @@ export function createLogger(bindings: { service: string; version?: string }, le
       paths: ['payload', 'statement', 'event', 'value', '*.payload', '*.statement'],
       censor: '[redacted]',
     },
-  });
+  };
+  return options.toStderr ? pino(settings, destination(2)) : pino(settings);
 }

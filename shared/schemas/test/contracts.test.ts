@@ -23,7 +23,8 @@ test('the topic catalogue names existing schemas and follows <domain>.<stage>.v<
     assert.ok(files.has(topic.valueSchema), `${topic.name}: ${topic.valueSchema} exists`);
     assert.match(topic.name, /^[a-z]+\.[a-z-]+\.v\d+$/, topic.name);
     // Unbounded retention (-1) only for compacted topics, which keep one value per key.
-    const retention = topic.retentionMs > 0 || (topic.cleanupPolicy === 'compact' && topic.retentionMs === -1);
+    const retention =
+      topic.retentionMs > 0 || (topic.cleanupPolicy === 'compact' && topic.retentionMs === -1);
     assert.ok(topic.partitions >= 1 && retention, topic.name);
   }
   assert.equal(new Set(TOPIC_CATALOGUE.map((t) => t.name)).size, TOPIC_CATALOGUE.length, 'names are unique');

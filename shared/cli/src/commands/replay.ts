@@ -14,6 +14,8 @@ Run "lrstream replay <operation> --help" for its options; docs/replay.md has a r
 type Operation = (args: string[]) => Promise<number>;
 
 const OPERATIONS: Record<string, () => Promise<Operation>> = {
+  rewind: async () => (await import('./replay/rewind.js')).replayRewindCommand,
+  reindex: async () => (await import('./replay/reindex.js')).replayReindexCommand,
   archive: async () => (await import('./replay/archive.js')).replayArchiveCommand,
 };
 

@@ -30,7 +30,7 @@ import {
   type FramedMessage,
 } from '@lrstream/kafka';
 import { createProgress, createReplayMetrics, serveReplayMetrics } from '@lrstream/replay';
-import { loadConfig } from '@lrstream/runtime';
+import { createLogger, loadConfig } from '@lrstream/runtime';
 import { TOPICS, valueSchemaOf, type TopicId } from '@lrstream/schemas';
 import { loadStackConfig } from '@lrstream/stack';
 import { localServiceEnv } from '../../local-env.js';
@@ -136,16 +136,28 @@ export async function replayArchiveCommand(args: string[]): Promise<number> {
   if (values.store) env.ARCHIVE_STORE = values.store;
   if (values.dir) env.ARCHIVE_DIR = values.dir;
   const store = openStore(loadConfig(ARCHIVE_STORE_CONFIG, env));
-  const say = (line: string) => process.stderr.write(`replay archive: ${line}\n`);
+  // A JSON log line per decision (objects planned, each object sent or skipped, the summary).
+  const log = createLogger({ service: 'replay' }, env.LOG_LEVEL ?? 'info', { toStderr: true }).child({
+    operation: 'archive',
+  });
   const replayId = randomUUID();
   const began = Date.now();
 
   const plan = await planArchiveReplay(store, topic, fromMs, toMs);
   const known = plan.reduce((n, p) => n + (p.entry?.records ?? 0), 0);
   const unlisted = plan.filter((p) => !p.entry).length;
-  say(
-    `${plan.length} objects of ${topic} from ${new Date(fromMs).toISOString()} to ${new Date(toMs).toISOString()} ` +
-      `in ${store.description}: ${known} records in their manifests${unlisted ? `, ${unlisted} objects not in a manifest` : ''}; replay id ${replayId}.`,
+  log.info(
+    {
+      replayId,
+      topic,
+      from: values.from,
+      to: values.to,
+      store: store.description,
+      objects: plan.length,
+      records: known,
+      unlisted,
+    },
+    'Planned the archive replay: objects of the window and their records (from the manifests).',
   );
   const summary: ArchiveReplaySummary = {
     replayId,
@@ -191,13 +203,16 @@ export async function replayArchiveCommand(args: string[]): Promise<number> {
     for (const item of plan) {
       const body = await store.get(item.key);
       if (!body) {
-        say(`${baseName(item.key)}: gone from the store since it was listed; skipped.`);
+        log.warn({ replayId, object: item.key }, 'Object gone from the store since it was listed; skipped.');
         continue;
       }
       if (item.entry && createHash('sha256').update(body).digest('hex') !== item.entry.sha256) {
         summary.checksumMismatches += 1;
         count('checksum_mismatch');
-        say(`${baseName(item.key)}: its sha256 differs from its manifest entry; skipped (exit status 1).`);
+        log.error(
+          { replayId, object: item.key },
+          'Object sha256 differs from its manifest entry; skipped (exit status 1).',
+        );
         continue;
       }
       const source = baseName(item.key);
@@ -245,10 +260,15 @@ export async function replayArchiveCommand(args: string[]): Promise<number> {
         metrics.remaining.set({ operation: 'archive' }, Math.max(0, known - summary.records));
       }
       await flush();
-      say(
-        `${source}: ${values['dry-run'] ? 'would re-inject' : 're-injected'} ${
-          values['dry-run'] ? (item.entry?.records ?? 'its') : objectReinjected
-        } records.`,
+      log.info(
+        {
+          replayId,
+          object: item.key,
+          records: item.entry?.records,
+          reinjected: objectReinjected,
+          dryRun: values['dry-run'],
+        },
+        values['dry-run'] ? 'Object would be re-injected (dry run).' : 'Object re-injected.',
       );
     }
   } finally {
@@ -261,6 +281,7 @@ export async function replayArchiveCommand(args: string[]): Promise<number> {
   progress.finish(
     `${summary.objects} objects, ${summary.reinjected} records re-injected, ${summary.recordsPerSecond} records/s`,
   );
+  log.info({ ...summary }, 'Archive replay finished.');
   if (values.json) process.stdout.write(JSON.stringify(summary) + '\n');
   else
     process.stdout.write(
