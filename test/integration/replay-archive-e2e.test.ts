@@ -8,7 +8,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -83,6 +83,7 @@ test(
     const platformUrl = 'https://lms.example.org';
     const dir = mkdtempSync(join(tmpdir(), `lrstream-archive-e2e-${run}-`));
     const storeEnv = { ARCHIVE_STORE: 'dir', ARCHIVE_DIR: join(dir, 'archive') };
+    cleanup.push(async () => rmSync(dir, { recursive: true, force: true }));
     const archive: ArchiveProcess = await startArchiveProcess(
       {
         ...process.env,

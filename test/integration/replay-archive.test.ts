@@ -6,10 +6,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  dropTestStore,
   keepLogs,
   privateHour,
   produceRawStatements,
@@ -28,6 +29,7 @@ const run = randomBytes(4).toString('hex');
 const logs = mkdtempSync(join(tmpdir(), `lrstream-archive-it-${run}-`));
 let s3: S3Server | undefined;
 const started: ArchiveProcess[] = [];
+const stores: NodeJS.ProcessEnv[] = [];
 
 const archiveEnv = (store: NodeJS.ProcessEnv, name: string): NodeJS.ProcessEnv => ({
   ...process.env,
@@ -48,14 +50,17 @@ before(async () => {
 
 after(async () => {
   for (const p of started) await p.kill().catch(() => undefined);
+  for (const store of stores) await dropTestStore(store).catch(() => undefined);
   await s3?.stop();
   keepLogs(logs, `archive-${run}`);
+  rmSync(logs, { recursive: true, force: true });
 });
 
 describe('archive service', { timeout: 240_000 }, () => {
   for (const kind of ['dir', 's3'] as const) {
     test(`archives every record exactly once into ${kind === 'dir' ? 'a directory' : 'S3 (S3Proxy)'}`, async () => {
       const storeEnv = testStoreEnv(kind, s3, `${run}-${kind}`);
+      stores.push(storeEnv);
       const archive = await startArchiveProcess(
         archiveEnv(storeEnv, kind),
         join(logs, `archive-${kind}.log`),
@@ -65,7 +70,7 @@ describe('archive service', { timeout: 240_000 }, () => {
       const began = Date.now();
       const inputs = await produceRawStatements(n, privateHour(), { tag: `arc-${run}-${kind}` });
       const store = storeOf(storeEnv);
-      const contents = await waitFor(
+      await waitFor(
         `${n} records in the ${kind} archive`,
         async () => {
           const c = await readArchive(store);
@@ -75,6 +80,8 @@ describe('archive service', { timeout: 240_000 }, () => {
       );
       const seconds = (Date.now() - began) / 1000;
       await archive.stop();
+      // Read again once stopped: an object may have been read before its manifest entry was written.
+      const contents = await readArchive(store);
       assert.deepEqual(contents.problems, []);
       const mine = inputs.map((i) => contents.eventIds.get(i.eventId));
       assert.equal(mine.filter((c) => c === 1).length, n, 'each event in exactly one line');
@@ -87,6 +94,7 @@ describe('archive service', { timeout: 240_000 }, () => {
 
   test('a SIGKILL mid-stream, then a restart: no gap, no overlap, no line twice (S3)', async () => {
     const storeEnv = testStoreEnv('s3', s3, `${run}-kill`);
+    stores.push(storeEnv);
     const env = archiveEnv(storeEnv, 'kill');
     const logFile = join(logs, 'archive-kill.log');
     const store = storeOf(storeEnv);
@@ -105,7 +113,7 @@ describe('archive service', { timeout: 240_000 }, () => {
     archive = await startArchiveProcess(env, logFile);
     started.push(archive);
     const inputs = await sending;
-    const contents = await waitFor(
+    await waitFor(
       `${n} records in the archive after the restart`,
       async () => {
         const c = await readArchive(store);
@@ -114,6 +122,7 @@ describe('archive service', { timeout: 240_000 }, () => {
       { timeoutMs: 90_000, intervalMs: 500 },
     );
     await archive.stop();
+    const contents = await readArchive(store);
     assert.deepEqual(contents.problems, []);
     assert.equal(inputs.filter((i) => contents.eventIds.get(i.eventId) === 1).length, n);
     assert.equal([...contents.eventIds.values()].filter((c) => c > 1).length, 0, 'no event twice');

@@ -3,7 +3,7 @@
 // a child process, raw records of a test's own, and a full read-back of what a store holds.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, openSync, closeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -69,7 +69,10 @@ export async function provideS3(): Promise<S3Server> {
       S3_CREDENTIALS_FILE: join(dir, 'secrets', 's3-credentials.json'),
     },
     source: 'private',
-    stop: () => stopProcessGroup(pid, 5000),
+    stop: async () => {
+      await stopProcessGroup(pid, 5000);
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
 
@@ -121,6 +124,19 @@ export function testStoreEnv(kind: 'dir' | 's3', s3: S3Server | undefined, run: 
     return { ARCHIVE_STORE: 'dir', ARCHIVE_DIR: mkdtempSync(join(tmpdir(), `lrstream-archive-${run}-`)) };
   if (!s3) throw new Error('no S3 server');
   return { ARCHIVE_STORE: 's3', ...s3.env, ARCHIVE_S3_PREFIX: `it-${run}` };
+}
+
+/**
+ * Deletes what a test wrote to a store: the folder, or every object under the S3 prefix. Archives
+ * hold raw records (others' too, when the service ran on the shared topic): never leave them behind.
+ */
+export async function dropTestStore(env: NodeJS.ProcessEnv): Promise<void> {
+  if (env.ARCHIVE_STORE !== 's3') {
+    if (env.ARCHIVE_DIR) rmSync(env.ARCHIVE_DIR, { recursive: true, force: true });
+    return;
+  }
+  const store = storeOf(env);
+  for (const o of await store.list('')) await store.delete(o.key);
 }
 
 export function storeOf(env: NodeJS.ProcessEnv): ObjectStore {
