@@ -5,14 +5,16 @@ import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import { Readable, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { fromEnvelope, isEnvelope, type ArchiveEnvelope } from '@lrstream/archive';
 import type { RecordProducer } from '@lrstream/kafka';
-import type { RawEvent } from '@lrstream/schemas';
+import { TOPICS, type RawEvent } from '@lrstream/schemas';
 import { isBlank } from './edx.js';
 import { DEFAULT_LIMITS } from './limits.js';
 import { edxKeyOfValue, rawRecord, xapiKeyOf, type RawRecord } from './raw-record.js';
 import { chunkRecords } from './sink.js';
 
-export type FileFormat = 'auto' | 'edx' | 'xapi';
+/** `archive`: objects of lrstream's archive (gzip NDJSON envelopes); `auto` detects them too. */
+export type FileFormat = 'auto' | 'edx' | 'xapi' | 'archive';
 
 export interface FileProgress {
   file: string;
@@ -20,6 +22,10 @@ export interface FileProgress {
   accepted: number;
   blank: number;
   oversized: number;
+  /** Archive envelopes sent back as the raw records they were (same event id, same payload). */
+  archived: number;
+  /** Archive envelopes not sent: of another topic, or of a record that had not decoded. */
+  skipped: number;
 }
 
 export interface IngestFilesOptions {
@@ -40,13 +46,15 @@ export interface IngestCounts {
   accepted: number;
   blank: number;
   oversized: number;
+  archived: number;
+  skipped: number;
 }
 
 export async function ingestFiles(
   paths: string[] | 'stdin',
   options: IngestFilesOptions,
 ): Promise<IngestCounts> {
-  const totals: IngestCounts = { lines: 0, accepted: 0, blank: 0, oversized: 0 };
+  const totals: IngestCounts = { lines: 0, accepted: 0, blank: 0, oversized: 0, archived: 0, skipped: 0 };
   const sources =
     paths === 'stdin'
       ? [{ name: 'stdin', channel: 'stdin' as const, open: () => process.stdin as AsyncIterable<Buffer> }]
@@ -61,6 +69,8 @@ export async function ingestFiles(
     totals.accepted += counts.accepted;
     totals.blank += counts.blank;
     totals.oversized += counts.oversized;
+    totals.archived += counts.archived;
+    totals.skipped += counts.skipped;
   }
   return totals;
 }
@@ -74,7 +84,15 @@ async function ingestStream(
   const batchSize = options.batchSize ?? 500;
   const maxEventBytes = options.maxEventBytes ?? DEFAULT_LIMITS.maxEventBytes;
   const now = options.now ?? Date.now;
-  const progress: FileProgress = { file: name, lines: 0, accepted: 0, blank: 0, oversized: 0 };
+  const progress: FileProgress = {
+    file: name,
+    lines: 0,
+    accepted: 0,
+    blank: 0,
+    oversized: 0,
+    archived: 0,
+    skipped: 0,
+  };
   let batch: RawRecord[] = [];
   let lastFormat: 'edx' | 'xapi' | undefined;
 
@@ -91,6 +109,16 @@ async function ingestStream(
       progress.blank += 1;
       continue;
     }
+    // An archive envelope (its payload may be near the size limit, the envelope a bit over it).
+    if (options.format === 'archive' || ((options.format ?? 'auto') === 'auto' && looksArchived(line))) {
+      const record = archivedRawRecord(parseLine(line));
+      if (record) {
+        batch.push(record);
+        progress.archived += 1;
+        if (batch.length >= batchSize) await flush();
+      } else progress.skipped += 1;
+      continue;
+    }
     if (line.length > maxEventBytes) {
       progress.oversized += 1;
       await options.onOversized?.({ file: name, lineNumber: progress.lines, bytes: line });
@@ -98,7 +126,9 @@ async function ingestStream(
     }
     const parsed = parseLine(line);
     const format =
-      options.format && options.format !== 'auto' ? options.format : (detect(parsed) ?? lastFormat ?? 'edx');
+      options.format === 'edx' || options.format === 'xapi'
+        ? options.format
+        : (detect(parsed) ?? lastFormat ?? 'edx');
     lastFormat = format;
     const origin = { channel, producer: name, receivedAt: now() };
     const actorKey = format === 'xapi' ? xapiKeyOf(parsed) : edxKeyOfValue(parsed);
@@ -106,9 +136,24 @@ async function ingestStream(
     if (batch.length >= batchSize) await flush();
   }
   if (batch.length > 0 || progress.lines === 0) await flush();
-  const { lines, accepted, blank, oversized } = progress;
-  return { lines, accepted, blank, oversized };
+  const { lines, accepted, blank, oversized, archived, skipped } = progress;
+  return { lines, accepted, blank, oversized, archived, skipped };
 }
+
+/**
+ * The raw record an archive envelope holds, as it was (event id, receipt time, payload bytes,
+ * key), or undefined when the envelope is of another topic or of a record that had not decoded.
+ */
+function archivedRawRecord(parsed: unknown): RawRecord | undefined {
+  if (!isEnvelope(parsed) || (parsed as ArchiveEnvelope).topic !== TOPICS.raw) return undefined;
+  const { key, value } = fromEnvelope(parsed);
+  if (value === undefined || value === null || typeof value !== 'object') return undefined;
+  const raw = value as RawEvent;
+  return { key: key ? key.toString('utf8') : raw.event_id, value: raw };
+}
+
+const ENVELOPE_START = Buffer.from('{"lrstream_archive":');
+const looksArchived = (line: Buffer) => line.subarray(0, ENVELOPE_START.length).equals(ENVELOPE_START);
 
 /** The line as JSON, after any syslog/logger prefix; undefined when it does not parse. */
 function parseLine(line: Buffer): unknown {

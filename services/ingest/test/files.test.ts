@@ -39,7 +39,7 @@ test('a tracking log and a .gz archive: records per line, byte-exact, numbered, 
       batchSize: 2,
       onProgress: (p) => progress.push(p.accepted),
     });
-    assert.deepEqual(counts, { lines: 7, accepted: 6, blank: 1, oversized: 0 });
+    assert.deepEqual(counts, { lines: 7, accepted: 6, blank: 1, oversized: 0, archived: 0, skipped: 0 });
     const records = producer.records;
     assert.deepEqual(
       records.map((r) => [r.value.producer, r.value.line_number]),
@@ -92,7 +92,7 @@ test('oversized lines are counted, not sent; a missing file rejects', () =>
     await writeFile(join(dir, 'big.log'), `${edx(1)}\n${'x'.repeat(3000)}\n`);
     const producer = new RecordingProducer();
     const counts = await ingestFiles([join(dir, 'big.log')], { producer, maxEventBytes: 2000 });
-    assert.deepEqual(counts, { lines: 2, accepted: 1, blank: 0, oversized: 1 });
+    assert.deepEqual(counts, { lines: 2, accepted: 1, blank: 0, oversized: 1, archived: 0, skipped: 0 });
     await assert.rejects(ingestFiles([join(dir, 'absent.log')], { producer }), { code: 'ENOENT' });
   }));
 

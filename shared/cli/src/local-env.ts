@@ -45,6 +45,8 @@ export async function localServiceEnv(base: NodeJS.ProcessEnv = process.env): Pr
     ...stackEnv(config),
     ANONYMIZE_KEY_FILE: keyFile,
     INGEST_AUTH_FILE: credentialsFile,
+    // The archive's local default: a folder of the stack (ARCHIVE_STORE=s3 uses the stack's S3Proxy).
+    ARCHIVE_DIR: join(config.stateDir, 'archive'),
     ...base,
   };
   return { env, client: { username: DEMO_CLIENT, password } };

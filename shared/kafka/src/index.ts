@@ -12,3 +12,4 @@ export * from './stage-loop.js';
 export * from './control.js';
 export * from './groups.js';
 export * from './records.js';
+export * from './partition-consumer.js';

@@ -9,6 +9,7 @@ export const VERSIONS = {
   kafka: '3.9.1',
   apicurio: '3.0.9',
   elasticsearch: '8.19.21',
+  s3proxy: '2.6.0',
   mavenDependencyPlugin: '3.8.1',
   mavenInstallPlugin: '3.1.3',
 } as const;
@@ -62,6 +63,7 @@ export interface StackConfig {
     elasticsearch: number;
     elasticsearchTransport: number;
     prometheus: number;
+    s3: number;
   };
   /** Where the stack's Prometheus scrapes the services, and where the demo runs them. */
   serviceMetricsPorts: ServiceMetricsPorts;
@@ -104,6 +106,7 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env): StackConf
       elasticsearch: port('LRSTREAM_ELASTICSEARCH_PORT', 19200),
       elasticsearchTransport: port('LRSTREAM_ELASTICSEARCH_TRANSPORT_PORT', 19300),
       prometheus: port('LRSTREAM_PROMETHEUS_PORT', 19090),
+      s3: port('LRSTREAM_S3_PORT', 19900),
     },
     serviceMetricsPorts: serviceMetricsPorts(
       Math.min(port('LRSTREAM_SERVICE_METRICS_PORT_BASE', SERVICE_METRICS_PORTS.ingest), 65526),
@@ -129,7 +132,19 @@ export interface StackEnv {
   SCHEMA_REGISTRY_URL: string;
   ELASTICSEARCH_URL: string;
   PROMETHEUS_URL: string;
+  /** S3Proxy, the stack's S3-compatible object store (the archive's S3 backend). */
+  S3_ENDPOINT?: string;
+  S3_BUCKET?: string;
+  /** JSON {accessKeyId, secretAccessKey}, generated at the first `up` (mode 0600): never printed. */
+  S3_CREDENTIALS_FILE?: string;
 }
+
+/** The bucket the local stack's S3Proxy holds for the archive. */
+export const S3_BUCKET = 'lrstream-archive';
+
+/** Where the local stack keeps its S3 credentials. */
+export const s3CredentialsFile = (config: StackConfig): string =>
+  join(config.stateDir, 'secrets', 's3-credentials.json');
 
 export function stackEnv(config: StackConfig): StackEnv {
   const h = config.host;
@@ -138,6 +153,9 @@ export function stackEnv(config: StackConfig): StackEnv {
     SCHEMA_REGISTRY_URL: `http://${h}:${config.ports.registry}/apis/ccompat/v7`,
     ELASTICSEARCH_URL: `http://${h}:${config.ports.elasticsearch}`,
     PROMETHEUS_URL: `http://${h}:${config.ports.prometheus}`,
+    S3_ENDPOINT: `http://${h}:${config.ports.s3}`,
+    S3_BUCKET,
+    S3_CREDENTIALS_FILE: s3CredentialsFile(config),
   };
 }
 

@@ -56,6 +56,28 @@ export function ensureKafka(config: StackConfig, say: Say): string {
   });
 }
 
+/** S3Proxy (Apache-2.0) and its dependencies, as jars (deploy/local/s3proxy-pom.xml). */
+export function ensureS3Proxy(config: StackConfig, say: Say): string {
+  const dir = join(config.cacheDir, `s3proxy-${VERSIONS.s3proxy}`);
+  return once(dir, () => {
+    say(`Downloading S3Proxy ${VERSIONS.s3proxy} jars with Maven (first run only, ~45 MB)...`);
+    const pom = join(config.repoRoot, 'deploy', 'local', 's3proxy-pom.xml');
+    run(
+      'mvn',
+      [
+        '-B',
+        '-q',
+        '-f',
+        pom,
+        `${plugin}:copy-dependencies`,
+        `-DoutputDirectory=${join(dir, 'libs')}`,
+        '-DincludeScope=runtime',
+      ],
+      'S3Proxy download',
+    );
+  });
+}
+
 /**
  * Apicurio Registry, the "-all" Quarkus application archive. 3.0.x is the 3.x line that runs on
  * Java 17 (3.3 needs Java 21). Its parent pom (io.apicurio:apicurio-registry) was never published,

@@ -9,6 +9,7 @@ import { kafkaComponent } from './components/kafka.js';
 import { registryComponent } from './components/registry.js';
 import { elasticsearchComponent } from './components/elasticsearch.js';
 import { prometheusComponent } from './components/prometheus.js';
+import { s3Component } from './components/s3.js';
 import { groupRssBytes, runningPid, stopGroup } from './process.js';
 
 export function components(config: StackConfig): Component[] {
@@ -16,6 +17,7 @@ export function components(config: StackConfig): Component[] {
     kafkaComponent(config),
     registryComponent(config),
     elasticsearchComponent(config),
+    s3Component(config),
     prometheusComponent(config),
   ];
 }

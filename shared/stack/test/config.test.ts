@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { loadStackConfig, stackEnv } from '../src/config.js';
 
 test('defaults avoid the standard ports', () => {
@@ -9,6 +10,9 @@ test('defaults avoid the standard ports', () => {
     SCHEMA_REGISTRY_URL: 'http://127.0.0.1:18081/apis/ccompat/v7',
     ELASTICSEARCH_URL: 'http://127.0.0.1:19200',
     PROMETHEUS_URL: 'http://127.0.0.1:19090',
+    S3_ENDPOINT: 'http://127.0.0.1:19900',
+    S3_BUCKET: 'lrstream-archive',
+    S3_CREDENTIALS_FILE: join(config.stateDir, 'secrets', 's3-credentials.json'),
   });
 });
 

@@ -15,11 +15,13 @@ import {
 import { ingestFiles, type FileFormat } from '@lrstream/ingest';
 import { localServiceEnv } from '../local-env.js';
 
-const HELP = `Usage: lrstream ingest file <path...> [--format auto|edx|xapi]
-       lrstream ingest --stdin [--format auto|edx|xapi]
+const HELP = `Usage: lrstream ingest file <path...> [--format auto|edx|xapi|archive]
+       lrstream ingest --stdin [--format auto|edx|xapi|archive]
 
 Writes every line (one event) to the raw topic, as the HTTP ingest does; the pipeline's validate
-stage then checks it (bad lines end in the dead-letter topic with their line number). Uses
+stage then checks it (bad lines end in the dead-letter topic with their line number). Objects of
+lrstream's archive (.ndjson.gz written by the archive service) are recognised (or --format archive):
+their records go back as they were, with their original event ids. Uses
 KAFKA_BROKERS and SCHEMA_REGISTRY_URL, or the local stack's when they are not set.
 `;
 
@@ -38,7 +40,8 @@ export async function ingestCommand(args: string[]): Promise<number> {
     process.stdout.write(HELP);
     return values.help ? 0 : 2;
   }
-  if (!['auto', 'edx', 'xapi'].includes(values.format)) throw new Error('--format must be auto, edx or xapi');
+  if (!['auto', 'edx', 'xapi', 'archive'].includes(values.format))
+    throw new Error('--format must be auto, edx, xapi or archive');
   for (const path of paths) statSync(path); // a missing file fails now, with its name, before anything is sent
 
   const { env } = await localServiceEnv();
@@ -87,7 +90,11 @@ export async function ingestCommand(args: string[]): Promise<number> {
     const seconds = (Date.now() - began) / 1000;
     process.stdout.write(
       `${counts.lines} lines read, ${counts.accepted} events sent to the raw topic, ${counts.blank} blank, ` +
-        `${counts.oversized} too large for a Kafka record (sent to the dead-letter topic), in ${seconds.toFixed(1)} s\n`,
+        `${counts.oversized} too large for a Kafka record (sent to the dead-letter topic)` +
+        (counts.archived + counts.skipped > 0
+          ? `, ${counts.archived} archived records re-sent with their event ids, ${counts.skipped} archive lines skipped (another topic, or undecodable)`
+          : '') +
+        `, in ${seconds.toFixed(1)} s\n`,
     );
     return counts.oversized > 0 ? 1 : 0;
   } finally {

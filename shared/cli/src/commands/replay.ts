@@ -17,6 +17,7 @@ const OPERATIONS: Record<string, () => Promise<Operation>> = {
   rewind: async () => (await import('./replay/rewind.js')).replayRewindCommand,
   reindex: async () => (await import('./replay/reindex.js')).replayReindexCommand,
   dlq: async () => (await import('./replay/dlq.js')).replayDlqCommand,
+  archive: async () => (await import('./replay/archive.js')).replayArchiveCommand,
 };
 
 export async function replayCommand(args: string[]): Promise<number> {

@@ -8,7 +8,9 @@ import { parseArgs } from 'node:util';
 import { localServiceEnv } from '../local-env.js';
 
 export const SERVICES = ['index', 'anonymize', 'convert', 'validate', 'ingest'] as const;
-export type ServiceName = (typeof SERVICES)[number];
+/** Services beside the pipeline, started by name only (not by `all`). */
+export const EXTRA_SERVICES = ['archive'] as const;
+export type ServiceName = (typeof SERVICES)[number] | (typeof EXTRA_SERVICES)[number];
 
 const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 
@@ -29,10 +31,11 @@ export function startServiceProcess(
   });
 }
 
-const HELP = `Usage: lrstream run <${SERVICES.join('|')}|all>
+const HELP = `Usage: lrstream run <${[...SERVICES, ...EXTRA_SERVICES].join('|')}|all>
 
 Starts a pipeline service (or all five) with the configuration from the environment. Without
 KAFKA_BROKERS etc. the local stack's addresses are used, with local development secrets.
+archive (the raw topic into a directory or S3, see docs/replay-archive.md) is started by name.
 `;
 
 export async function runCommand(args: string[]): Promise<number> {
@@ -49,7 +52,7 @@ export async function runCommand(args: string[]): Promise<number> {
   const names: ServiceName[] =
     target === 'all'
       ? [...SERVICES]
-      : SERVICES.includes(target as ServiceName)
+      : [...SERVICES, ...EXTRA_SERVICES].includes(target as ServiceName)
         ? [target as ServiceName]
         : [];
   if (names.length === 0) {

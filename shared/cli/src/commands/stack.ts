@@ -13,7 +13,8 @@ const HELP = `Usage: lrstream stack <command>
 
 Ports and folders: LRSTREAM_KAFKA_PORT (19092), LRSTREAM_KAFKA_CONTROLLER_PORT (19093),
 LRSTREAM_REGISTRY_PORT (18081, management on +1), LRSTREAM_ELASTICSEARCH_PORT (19200),
-LRSTREAM_ELASTICSEARCH_TRANSPORT_PORT (19300), LRSTREAM_PROMETHEUS_PORT (19090),
+LRSTREAM_ELASTICSEARCH_TRANSPORT_PORT (19300), LRSTREAM_PROMETHEUS_PORT (19090), LRSTREAM_S3_PORT
+(19900: S3Proxy, the archive's S3-compatible store),
 LRSTREAM_SERVICE_METRICS_PORT_BASE (19101: ingest, validate, convert, anonymize, index, then +9 for
 tools; scraped by Prometheus, used by the demo), LRSTREAM_STACK_DIR (<repo>/.stack),
 LRSTREAM_CACHE_DIR (~/.cache/lrstream; /var/cache/lrstream for root),

@@ -3,7 +3,7 @@ import type { StackConfig } from '../config.js';
 import type { Say } from '../fetch.js';
 
 export interface Component {
-  name: 'kafka' | 'registry' | 'elasticsearch' | 'prometheus';
+  name: 'kafka' | 'registry' | 'elasticsearch' | 'prometheus' | 's3';
   /** Folder of this component's data, configuration, log and pid file. */
   dir: string;
   logFile: string;
