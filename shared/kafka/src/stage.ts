@@ -98,6 +98,22 @@ export async function runStage<T>(options: StageOptions<T>): Promise<RunningStag
   let startOffsetsSettled = false;
   const stalled = new Map<number, { code: string; timer: NodeJS.Timeout }>();
 
+  // Commits one after the other and never backwards within a membership: the loop's commits and
+  // those that step over transaction markers (below) come from different places.
+  let committedUpTo = new Map<number, bigint>();
+  let commits: Promise<void> = Promise.resolve();
+  const commitInOrder = (name: string, partition: number, offset: string): Promise<void> => {
+    const next = commits.then(async () => {
+      if ((committedUpTo.get(partition) ?? -1n) >= BigInt(offset)) return;
+      await startOffsets; // a start offset committed later must never move a partition back
+      if (!consumer) throw new Error('no consumer to commit with');
+      await consumer.commitOffsets([{ topic: name, partition, offset }]);
+      committedUpTo.set(partition, BigInt(offset));
+    });
+    commits = next.catch(() => undefined);
+    return next;
+  };
+
   const loop = createStageLoop<T>({
     stage: options.stage,
     deadLetter: options.deadLetter,
@@ -130,11 +146,7 @@ export async function runStage<T>(options: StageOptions<T>): Promise<RunningStag
         });
       }
     },
-    commit: async (name, partition, offset) => {
-      await startOffsets; // a start offset committed later must never move a partition back
-      if (!consumer) throw new Error('no consumer to commit with');
-      await consumer.commitOffsets([{ topic: name, partition, offset }]);
-    },
+    commit: (name, partition, offset) => commitInOrder(name, partition, offset),
   });
 
   /** Commits, for assigned partitions without a committed offset, the START_FROM position. */
@@ -179,11 +191,33 @@ export async function runStage<T>(options: StageOptions<T>): Promise<RunningStag
       maxBytesPerPartition: 4 * 1024 * 1024,
     });
     c.on(c.events.GROUP_JOIN, ({ payload }) => {
+      committedUpTo = new Map();
       joined = true;
       lastJoinedOrStarted = Date.now();
       startOffsetsSettled = false;
       const assigned = (payload.memberAssignment[topic] ?? []) as number[];
       startOffsets = settleStartOffsets(c, assigned);
+    });
+    // A fetch that held only transaction markers (a redrive writes in transactions) never reaches
+    // eachBatch: step over them, or the group's position and its lag stay one short until the
+    // next record arrives.
+    c.on(c.events.END_BATCH_PROCESS, ({ payload }) => {
+      if (payload.batchSize !== 0 || payload.topic !== topic || consumer !== c) return;
+      const next = (BigInt(payload.lastOffset) + 1n).toString();
+      commitInOrder(topic, payload.partition, next).then(
+        () =>
+          metrics.lag.set(
+            { topic, partition: String(payload.partition) },
+            Math.max(0, Number(BigInt(payload.highWatermark) - BigInt(next))),
+          ),
+        (err: unknown) => {
+          metrics.commitFailures.inc();
+          log.warn(
+            { error: describeErrorSafely(err), partition: payload.partition },
+            'commit past markers failed',
+          );
+        },
+      );
     });
     c.on(c.events.CRASH, ({ payload }) => {
       joined = false;

@@ -9,7 +9,11 @@ import { createStageMetrics } from '../src/metrics.js';
 import type { SchemaCodec } from '../src/registry.js';
 import { runStage } from '../src/stage.js';
 
-const EVENTS = { GROUP_JOIN: 'consumer.group_join', CRASH: 'consumer.crash' } as const;
+const EVENTS = {
+  GROUP_JOIN: 'consumer.group_join',
+  CRASH: 'consumer.crash',
+  END_BATCH_PROCESS: 'consumer.end_batch_process',
+} as const;
 
 function fakeKafka(committed: Record<number, string>, bounds: Record<number, { low: string; high: string }>) {
   const emitter = new EventEmitter();
@@ -158,4 +162,21 @@ test('a stage refuses to start when a schema of its build is not registered', as
     /topics apply/,
   );
   assert.equal(fake.calls.registered, 0);
+});
+
+test('a fetch of transaction markers only moves the committed position past them, never back', async () => {
+  const fake = fakeKafka({ 0: '10' }, { 0: { low: '0', high: '12' } });
+  const stage = await start('earliest', fake);
+  fake.emit(EVENTS.GROUP_JOIN, { memberAssignment: { 'xapi.anonymized.v1': [0] } });
+  await until(() => stage.ready());
+  const marker = { topic: 'xapi.anonymized.v1', partition: 0, highWatermark: '12', batchSize: 0 };
+  fake.emit(EVENTS.END_BATCH_PROCESS, { ...marker, lastOffset: '11' });
+  await until(() => fake.calls.commits.length === 1);
+  assert.deepEqual(fake.calls.commits, [{ topic: 'xapi.anonymized.v1', partition: 0, offset: '12' }]);
+  // An older marker fetch seen late, or a batch with records (the loop commits those): no commit.
+  fake.emit(EVENTS.END_BATCH_PROCESS, { ...marker, lastOffset: '9' });
+  fake.emit(EVENTS.END_BATCH_PROCESS, { ...marker, lastOffset: '20', batchSize: 3 });
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(fake.calls.commits.length, 1);
+  await stage.stop();
 });

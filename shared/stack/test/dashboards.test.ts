@@ -100,7 +100,12 @@ async function definedMetricNames(): Promise<{ names: Set<string>; stages: strin
     if (type === 'histogram') for (const s of ['_bucket', '_sum', '_count']) names.add(m.name + s);
     if (type === 'summary') for (const s of ['_sum', '_count']) names.add(m.name + s);
   }
-  for (const name of namesInSource('services/anonymize/src/metrics.ts')) names.add(name);
+  for (const file of [
+    'services/anonymize/src/metrics.ts',
+    'services/archive/src/metrics.ts',
+    'shared/replay/src/metrics.ts',
+  ])
+    for (const name of namesInSource(file)) names.add(name);
   return { names, stages };
 }
 
