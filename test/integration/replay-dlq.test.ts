@@ -188,7 +188,7 @@ describe(
     /**
      * Waits until no stage consumed anything for two polls 1 s apart. (Not the harness's settle(): a
      * redrive's transaction leaves a commit marker after the last record of a partition, which a
-     * stage never commits past, so its lag gauge stays at 1 on an idle partition; docs/replay-dlq.md.)
+     * stage never commits past, so its lag gauge stays at 1 on an idle partition; docs/replay.md ("Dead-letter redrive").)
      */
     const quiet = async () => {
       let previous = '';
@@ -610,7 +610,7 @@ describe(
 );
 
 // Redrive speed, on demand (REDRIVE_BENCH_EVENTS=10000): that many events dead-lettered by the
-// defective convert, then redriven to the fixed one with --wait; the figures go to docs/replay-dlq.md.
+// defective convert, then redriven to the fixed one with --wait; the figures go to docs/replay.md ("Dead-letter redrive").
 const BENCH_EVENTS = Number(process.env.REDRIVE_BENCH_EVENTS ?? 0);
 
 describe(

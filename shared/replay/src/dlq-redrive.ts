@@ -1,7 +1,7 @@
 // Dead-letter redrive: the selected dead letters of one stage go back to the stage's input topic, as
 // the original records, each with its ledger entry in the same Kafka transaction.
 //
-// Guarantees (docs/replay-dlq.md):
+// Guarantees (docs/replay.md ("Dead-letter redrive")):
 // - Idempotent: a dead letter with a ledger entry is never redriven again, and a source record is
 //   redriven once however many dead letters it has. The redriven record and its ledger entry are
 //   written in one transaction (stages read committed records only): both or neither.

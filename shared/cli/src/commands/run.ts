@@ -35,7 +35,7 @@ const HELP = `Usage: lrstream run <${[...SERVICES, ...EXTRA_SERVICES].join('|')}
 
 Starts a pipeline service (or all five) with the configuration from the environment. Without
 KAFKA_BROKERS etc. the local stack's addresses are used, with local development secrets.
-archive (the raw topic into a directory or S3, see docs/replay-archive.md) is started by name.
+archive (the raw topic into a directory or S3, see docs/replay.md ("Archive beyond retention")) is started by name.
 `;
 
 export async function runCommand(args: string[]): Promise<number> {

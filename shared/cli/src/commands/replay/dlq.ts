@@ -1,5 +1,5 @@
 // `lrstream replay dlq list|redrive`: what the dead-letter topics hold, and sending dead letters back
-// to their stage once the stage is fixed (docs/replay-dlq.md).
+// to their stage once the stage is fixed (docs/replay.md ("Dead-letter redrive")).
 import { parseArgs } from 'node:util';
 import { createKafka, createSchemaCodec, parseBrokers } from '@lrstream/kafka';
 import {

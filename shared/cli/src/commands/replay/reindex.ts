@@ -1,4 +1,4 @@
-// `lrstream replay reindex`: blue/green reindex of the anonymized store (docs/replay-reindex.md,
+// `lrstream replay reindex`: blue/green reindex of the anonymized store (docs/replay.md, "Blue/green reindex",
 // ADR 0002). Argument parsing and printing only; the operations are in @lrstream/replay.
 import { parseArgs } from 'node:util';
 import { Client } from '@elastic/elasticsearch';
@@ -21,7 +21,7 @@ import { loadStackConfig, stackEnv } from '@lrstream/stack';
 const HELP = `Usage: lrstream replay reindex <start|swap|status|drop-old|reconcile> [options]
 
 Builds a new generation of the anonymized Elasticsearch indices beside the one the read alias
-serves, then moves the alias to it atomically (docs/replay-reindex.md).
+serves, then moves the alias to it atomically (docs/replay.md, "Blue/green reindex").
 
   start --generation N   run an index stage (consumer group index-gN) writing <alias>-gN-YYYY.MM
                          from the oldest retained record of xapi.anonymized.v1; progress and ETA on
@@ -37,7 +37,7 @@ Options:
       --alias <name>         read alias (the index service's INDEX_PREFIX; default lrstream-xapi)
       --generation <N>       generation to build / swap to / drop (drop-old: default the previous)
       --group <id>           consumer group writing generation N (default index-gN)
-      --from anonymized      source (the only one supported; raw: see docs/replay-reindex.md)
+      --from anonymized      source (the only one supported; raw: see docs/replay.md)
       --since <time>         start: a new group begins at this record time (ISO 8601 or epoch ms)
       --swap                 start: swap as soon as caught up
       --exit-when-caught-up  start: stop once caught up (and swapped, with --swap)
@@ -105,7 +105,7 @@ export async function replayReindexCommand(args: string[]): Promise<number> {
   if (values.from !== 'anonymized')
     return usage(
       values.from === 'raw'
-        ? '--from raw is not supported: the stages would write into the live topics (docs/replay-reindex.md, "From raw")'
+        ? '--from raw is not supported: the stages would write into the live topics (docs/replay.md, "Blue/green reindex", "From raw")'
         : `--from must be "anonymized", got "${values.from}"`,
     );
   const generation = values.generation === undefined ? undefined : Number(values.generation);
