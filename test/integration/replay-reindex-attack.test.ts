@@ -249,6 +249,9 @@ describe('replay reindex attacked from its contract (real stack)', () => {
   });
 
   after(async () => {
+    // SIGTERM first (members leave their groups, so the groups can be deleted), then SIGKILL.
+    for (const proc of procs) if (!proc.exited) proc.child.kill('SIGTERM');
+    await Promise.race([Promise.all(procs.map((p) => p.exit)), new Promise((r) => setTimeout(r, 15_000))]);
     for (const proc of procs) await stop(proc, 'SIGKILL');
     await producer?.disconnect().catch(() => undefined);
     await es.indices
