@@ -16,7 +16,8 @@
 //   - a swap right after a burst while the new generation's `start` is restarted (the swap may
 //     accept a generation "less what its group has still to index" behind: the alias must not shrink).
 // Failing on the code this was written against: `--generation ''` is read as generation 0 instead of
-// a usage error; the JSON log lines' "event" field (the decision names the docs list) is "[redacted]".
+// a usage error; the JSON log lines' decision names (the docs list them) were "[redacted]" (a field
+// named "event" is redacted by the logger; the field is now "decision", as documented).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -450,10 +451,10 @@ describe('replay reindex attacked from its contract (real stack)', () => {
       .split('\n')
       .filter((l) => l.startsWith('{'))
       .map((l) => JSON.parse(l) as Record<string, unknown>);
-    const names = logged.map((l) => l.event);
+    const names = logged.map((l) => l.decision);
     assert.ok(
       names.includes('start') && names.includes('caught-up'),
-      `stderr log lines' "event" fields: ${JSON.stringify([...new Set(names)])}`,
+      `stderr log lines' "decision" fields: ${JSON.stringify([...new Set(names)])}`,
     );
   });
 

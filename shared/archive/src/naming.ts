@@ -13,6 +13,7 @@
 // and one small state object per partition points at the last object written:
 //
 //   <topic>/_state/<topic>+<partition>.json
+import { assertCalendarDate } from '@lrstream/runtime';
 
 export const OBJECT_SUFFIX = '.ndjson.gz';
 const OFFSET_WIDTH = 20;
@@ -116,6 +117,7 @@ export function parseArchiveTime(value: string): number {
   if (/^\d{4}-\d{2}-\d{2}$/.test(v)) iso = `${v}T00:00:00Z`;
   else if (/^\d{4}-\d{2}-\d{2}T\d{2}$/.test(v)) iso = `${v}:00:00Z`;
   else if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(v)) iso = `${v}Z`;
+  assertCalendarDate(v);
   const ms = Date.parse(iso);
   if (!Number.isFinite(ms))
     throw new Error(`not a date or time: "${value}" (e.g. 2026-12-04 or 2026-12-04T13)`);

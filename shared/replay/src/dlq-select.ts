@@ -1,5 +1,6 @@
 // Selecting dead letters: the filters of `lrstream replay dlq list|redrive`, as one pure predicate.
 import type { DeadLetter } from '@lrstream/schemas';
+import { assertCalendarDate } from '@lrstream/runtime';
 
 export interface DeadLetterFilter {
   /** The stage that dead-lettered the record (a dead letter's `stage`). */
@@ -66,7 +67,10 @@ export function parseTimeArgument(value: string, now: number = Date.now()): numb
   if (ago) return now - Number(ago[1]) * (UNITS[ago[2] as string] as number);
   if (/^\d{10,}$/.test(value.trim())) return Number(value.trim());
   const parsed = Date.parse(value);
-  if (Number.isFinite(parsed) && /^\d{4}-\d{2}-\d{2}/.test(value.trim())) return parsed;
+  if (Number.isFinite(parsed) && /^\d{4}-\d{2}-\d{2}/.test(value.trim())) {
+    assertCalendarDate(value);
+    return parsed;
+  }
   throw new RangeError(
     `"${value}" is not a time: use an ISO date (2026-12-04T10:00:00Z), epoch milliseconds, or a duration ago (90m, 2h, 7d)`,
   );

@@ -91,7 +91,7 @@ export async function runReindex(ctx: ReindexContext, options: ReindexRunOptions
   const members = await admin.members(group);
   log.info(
     {
-      event: 'start',
+      decision: 'start',
       alias,
       generation,
       group,
@@ -108,7 +108,7 @@ export async function runReindex(ctx: ReindexContext, options: ReindexRunOptions
   );
   if (members > 0)
     log.warn(
-      { event: 'shared-group', group, members },
+      { decision: 'shared-group', group, members },
       'The group already has members: they share the partitions.',
     );
 
@@ -152,7 +152,7 @@ export async function runReindex(ctx: ReindexContext, options: ReindexRunOptions
           joinSeconds: (joinedAt - began) / 1000,
           recordsPerSecondAfterJoin: rate(p.done, Date.now() - joinedAt),
         };
-        log.info({ event: 'caught-up', alias, generation, group, ...catchUp }, 'Reindex caught up.');
+        log.info({ decision: 'caught-up', alias, generation, group, ...catchUp }, 'Reindex caught up.');
         options.emit({ event: 'caught-up', alias, generation, group, ...catchUp });
         if (options.swap) {
           try {
@@ -167,13 +167,13 @@ export async function runReindex(ctx: ReindexContext, options: ReindexRunOptions
           } catch (err) {
             if (!(err instanceof ReindexRefused)) throw err;
             swapRefused = { code: err.code, message: err.message };
-            log.warn({ event: 'swap-refused', ...swapRefused }, 'Swap refused.');
+            log.warn({ decision: 'swap-refused', ...swapRefused }, 'Swap refused.');
             options.emit({ event: 'swap-refused', ...swapRefused });
           }
         }
         if (options.exitWhenCaughtUp) break;
         log.info(
-          { event: 'keeps-writing', alias, generation, group },
+          { decision: 'keeps-writing', alias, generation, group },
           `The reindex keeps writing generation ${generation} until stopped: redeploy the index service with ` +
             `INDEX_GENERATION=${generation} GROUP_ID=${group} (it continues from this group's commits), then stop this command.`,
         );
@@ -205,6 +205,6 @@ export async function runReindex(ctx: ReindexContext, options: ReindexRunOptions
       ? `caught up after ${catchUp.records} records (${catchUp.recordsPerSecond} records/s)`
       : 'stopped',
   );
-  log.info({ event: 'stopped', ...result }, 'Reindex stopped; its group keeps its commits.');
+  log.info({ decision: 'stopped', ...result }, 'Reindex stopped; its group keeps its commits.');
   return result;
 }

@@ -136,7 +136,7 @@ export async function swapGeneration(ctx: ReindexContext, options: SwapOptions):
     state = await readGenerations(es, alias);
   }
   const verdict = checkSwap({ state, to, counts, allowFewer: options.allowFewer });
-  log.info({ event: 'swap-check', alias, from, to, group, documents: counts, verdict }, 'Swap checked.');
+  log.info({ decision: 'swap-check', alias, from, to, group, documents: counts, verdict }, 'Swap checked.');
   if (!verdict.ok) throw new ReindexRefused(verdict.code, verdict.message);
   if (!state.templates.some((t) => t.generation === to))
     throw new ReindexRefused(
@@ -156,7 +156,7 @@ export async function swapGeneration(ctx: ReindexContext, options: SwapOptions):
     for (const t of detached) await setTemplateAlias(es, alias, t.name, true).catch(() => undefined);
     throw err;
   }
-  log.info({ event: 'alias-swapped', alias, from, to, actions: actions.length }, 'Read alias swapped.');
+  log.info({ decision: 'alias-swapped', alias, from, to, actions: actions.length }, 'Read alias swapped.');
   // 3. The new generation's future indices join the alias.
   const toTemplate = state.templates.find((t) => t.generation === to);
   if (toTemplate)
@@ -180,7 +180,7 @@ async function reconcileTo(ctx: ReindexContext, to: number): Promise<number> {
   await applyAliasActions(ctx.es, actions);
   if (actions.length > 0)
     ctx.log.info(
-      { event: 'reconciled', alias: ctx.alias, generation: to, actions },
+      { decision: 'reconciled', alias: ctx.alias, generation: to, actions },
       'Reconciled the read alias with the serving generation.',
     );
   return actions.length;
@@ -261,14 +261,14 @@ export async function dropGeneration(
   const writers = await ctx.admin.members(groupOf(state, target));
   const verdict = checkDrop({ state, target, writers, force: options.force });
   ctx.log.info(
-    { event: 'drop-check', alias: ctx.alias, generation: target, writers, verdict },
+    { decision: 'drop-check', alias: ctx.alias, generation: target, writers, verdict },
     'Drop of an old generation checked.',
   );
   if (!verdict.ok) throw new ReindexRefused(verdict.code, verdict.message);
   await deleteGeneration(ctx.es, verdict);
   ctx.log.info(
     {
-      event: 'dropped',
+      decision: 'dropped',
       alias: ctx.alias,
       generation: target,
       indices: verdict.indices,

@@ -8,6 +8,7 @@
 // Moving a group forward would skip records, i.e. lose them for every later stage: refused unless
 // the operator says so explicitly.
 import type { PartitionBounds } from '@lrstream/kafka';
+import { assertCalendarDate } from '@lrstream/runtime';
 
 export type RewindTarget =
   | { kind: 'earliest' }
@@ -138,13 +139,7 @@ export function parseInstant(text: string): number {
     throw new Error(`"${text}" has no time zone: write e.g. 2026-12-04T10:00:00Z`);
   const at = Date.parse(text);
   if (Number.isNaN(at)) throw new Error(`"${text}" is not an ISO 8601 time`);
-  // Date.parse rolls impossible dates over (30 February becomes 2 March): check the calendar.
-  const date = /^(\d{4})-(\d{2})-(\d{2})/.exec(text);
-  if (date) {
-    const [year, month, day] = [Number(date[1]), Number(date[2]), Number(date[3])];
-    const days = new Date(Date.UTC(year, month, 0)).getUTCDate();
-    if (month < 1 || month > 12 || day < 1 || day > days) throw new Error(`"${text}" is not a calendar date`);
-  }
+  assertCalendarDate(text);
   return at;
 }
 

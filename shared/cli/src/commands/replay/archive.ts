@@ -128,9 +128,19 @@ export async function replayArchiveCommand(args: string[]): Promise<number> {
   }
   const topicId = values.topic as TopicId;
   const topic = TOPICS[topicId];
-  const fromMs = parseArchiveTime(values.from);
-  const toMs = parseArchiveTime(values.to);
-  if (toMs <= fromMs) throw new Error('--to must be after --from');
+  let fromMs: number;
+  let toMs: number;
+  try {
+    fromMs = parseArchiveTime(values.from);
+    toMs = parseArchiveTime(values.to);
+  } catch (err) {
+    process.stderr.write(`lrstream replay archive: ${(err as Error).message}\n`);
+    return 2;
+  }
+  if (toMs <= fromMs) {
+    process.stderr.write(`lrstream replay archive: --to must be after --from\n`);
+    return 2;
+  }
 
   const { env } = await localServiceEnv();
   if (values.store) env.ARCHIVE_STORE = values.store;

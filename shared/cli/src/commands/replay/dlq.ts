@@ -116,6 +116,13 @@ export async function replayDlqCommand(args: string[]): Promise<number> {
       ...(values.pointer !== undefined ? { pointer: values.pointer } : {}),
       ...(values['event-id'] ? { eventIds: new Set(values['event-id']) } : {}),
     };
+    if (filter.since !== undefined && filter.until !== undefined && filter.since >= filter.until)
+      throw new RangeError('--since must be before --until');
+    // RFC 6901: a pointer is empty (the whole document) or starts with "/".
+    if (filter.pointer !== undefined && filter.pointer !== '' && !filter.pointer.startsWith('/'))
+      throw new RangeError(
+        `--pointer takes a JSON pointer ("" or starting with "/"), got "${filter.pointer}"`,
+      );
     samples = positiveInt(values.samples, '--samples', 3);
     maxAttempts = positiveInt(values['max-attempts'], '--max-attempts', 3);
     waitTimeoutMs = positiveInt(values['wait-timeout'], '--wait-timeout', 300) * 1000;

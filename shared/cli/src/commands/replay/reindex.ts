@@ -108,7 +108,13 @@ export async function replayReindexCommand(args: string[]): Promise<number> {
         ? '--from raw is not supported: the stages would write into the live topics (docs/replay.md, "Blue/green reindex", "From raw")'
         : `--from must be "anonymized", got "${values.from}"`,
     );
-  const generation = values.generation === undefined ? undefined : Number(values.generation);
+  // Number('') is 0: an empty value must not quietly mean generation 0.
+  const generation =
+    values.generation === undefined
+      ? undefined
+      : values.generation.trim() === ''
+        ? NaN
+        : Number(values.generation);
   if (generation !== undefined && (!Number.isInteger(generation) || generation < 0 || generation > 9999))
     return usage(`--generation must be an integer 0-9999, got "${values.generation}"`);
   if ((sub === 'start' || sub === 'swap') && generation === undefined)
