@@ -194,24 +194,34 @@ describe('replay dlq under attack', { timeout: 600_000 }, () => {
     await consumer.connect();
     try {
       await consumer.subscribe({ topic, fromBeginning: true });
+      // A fetch of markers only never reaches eachBatch; kafkajs still reports where it ended.
+      consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+        if (Number(payload.lastOffset) >= (to.get(payload.partition) ?? 0) - 1)
+          remaining.delete(payload.partition);
+      });
       await consumer.run({
-        eachMessage: async ({ partition, message }) => {
-          const offset = Number(message.offset);
+        // By batch: a redrive writes in transactions, so a partition can end with a commit marker
+        // that is never delivered as a message; batch.lastOffset() counts it.
+        eachBatch: async ({ batch }) => {
+          const partition = batch.partition;
           const end = to.get(partition) ?? 0;
-          if (offset >= end || offset < (validFrom.get(partition) ?? 0)) return;
-          const position = `${partition}:${offset}`;
-          if (read.has(position)) return;
-          read.add(position);
-          const h = message.headers ?? {};
-          const source = h['lrstream-redrive-source']?.toString();
-          if (source) {
-            const entry = out.get(source) ?? { count: 0, attempts: [], origins: [] };
-            entry.count++;
-            entry.attempts.push(Number(h['lrstream-redrive-attempt']?.toString()));
-            entry.origins.push(String(h['lrstream-redrive-origin']?.toString()));
-            out.set(source, entry);
+          for (const message of batch.messages) {
+            const offset = Number(message.offset);
+            if (offset >= end || offset < (validFrom.get(partition) ?? 0)) continue;
+            const position = `${partition}:${offset}`;
+            if (read.has(position)) continue;
+            read.add(position);
+            const h = message.headers ?? {};
+            const source = h['lrstream-redrive-source']?.toString();
+            if (source) {
+              const entry = out.get(source) ?? { count: 0, attempts: [], origins: [] };
+              entry.count++;
+              entry.attempts.push(Number(h['lrstream-redrive-attempt']?.toString()));
+              entry.origins.push(String(h['lrstream-redrive-origin']?.toString()));
+              out.set(source, entry);
+            }
           }
-          if (offset === end - 1) remaining.delete(partition);
+          if (Number(batch.lastOffset()) >= end - 1) remaining.delete(partition);
         },
       });
       for (const [partition, end] of to)

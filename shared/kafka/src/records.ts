@@ -329,6 +329,12 @@ export async function createTransactionalWriter(
     transactionTimeout: options.transactionTimeoutMs ?? 60_000,
   });
   await producer.connect();
+  // Claim the transactional id now: kafkajs sends InitProducerId (which fences an earlier holder of
+  // the id and completes its open transaction) only at the first transaction, i.e. after the caller
+  // has read state that the earlier holder may still be changing. An empty transaction sends nothing
+  // else.
+  const claim = await producer.transaction();
+  await claim.abort();
   return {
     async transaction(work) {
       const tx = await producer.transaction();
