@@ -115,6 +115,7 @@ test(
       LRSTREAM_ELASTICSEARCH_PORT: String(await freePort()),
       LRSTREAM_ELASTICSEARCH_TRANSPORT_PORT: String(await freePort()),
       LRSTREAM_PROMETHEUS_PORT: String(await freePort()),
+      LRSTREAM_S3_PORT: String(await freePort()),
       INGEST_PORT: String(await freePort()),
       // Ten consecutive free ports for the services' metrics (a demo beside another pipeline).
       LRSTREAM_SERVICE_METRICS_PORT_BASE: String(await freePortRange(10)),
